@@ -1,0 +1,82 @@
+"""One DRF exception handler for both dialects: normalise any exception to an `ApiError`, render by URL path."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from config.api.dialects import ORGANIZATION, dialect_for_path
+from config.errors import ApiError, DomainError, FieldError, RateLimited, ValidationFailed
+from config.logging import current_request_id
+
+logger = logging.getLogger("config.api")
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    request = context.get("request")
+    dialect = dialect_for_path(request.path if request is not None else "") or ORGANIZATION
+    error = to_api_error(exc, validation_status=dialect.validation_status)
+    if error.status >= 500:
+        logger.error("Unhandled exception in %s", context.get("view").__class__.__name__, exc_info=exc)
+    response = Response(dialect.body(error, current_request_id()), status=error.status, headers=error.headers)
+    return response
+
+
+def to_api_error(exc: Exception, *, validation_status: int) -> ApiError:
+    if isinstance(exc, ValidationFailed):
+        return ApiError(
+            status=validation_status, code=exc.code, message=exc.message, errors=exc.errors, is_validation=True
+        )
+    if isinstance(exc, RateLimited):
+        return ApiError(status=429, code=exc.code, message=exc.message, headers={"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, DomainError):
+        return ApiError(status=exc.status, code=exc.code, message=exc.message)
+    if isinstance(exc, drf.ParseError):
+        errors = [FieldError(loc=("body",), msg=f"Malformed request body: {exc.detail}", code="json_invalid")]
+        return ApiError(status=validation_status, message=errors[0].msg, errors=errors, is_validation=True)
+    if isinstance(exc, drf.ValidationError):
+        errors = flatten_validation_detail(exc.detail, prefix=("body",))
+        message = errors[0].msg if len(errors) == 1 else "The request is invalid."
+        return ApiError(status=validation_status, message=message, errors=errors, is_validation=True)
+    if isinstance(exc, drf.Throttled):
+        wait = max(1, int(exc.wait or 1))
+        return ApiError(status=429, message="Too many requests.", headers={"Retry-After": str(wait)})
+    if isinstance(exc, drf.APIException):
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        return ApiError(status=exc.status_code, message=_text(exc.detail), headers=headers)
+    if isinstance(exc, Http404):
+        return ApiError(status=404, message="Not found.")
+    if isinstance(exc, DjangoPermissionDenied):
+        return ApiError(status=403, message="You do not have permission to perform this action.")
+    return ApiError(status=500, message="Internal server error.")
+
+
+def flatten_validation_detail(detail, prefix: tuple = ()) -> list[FieldError]:
+    """DRF's nested error dict/list → flat `FieldError`s with a `loc` path (["body", "amount", "quantity"])."""
+    if isinstance(detail, dict):
+        out: list[FieldError] = []
+        for key, value in detail.items():
+            loc = prefix if key in ("non_field_errors", "__all__") else (*prefix, key)
+            out.extend(flatten_validation_detail(value, loc))
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [FieldError(loc=prefix, msg=str(item), code=getattr(item, "code", "invalid")) for item in detail]
+        out = []
+        for index, item in enumerate(detail):
+            if item:  # DRF puts {} for list items that were fine
+                out.extend(flatten_validation_detail(item, (*prefix, index)))
+        return out
+    return [FieldError(loc=prefix, msg=str(detail), code=getattr(detail, "code", "invalid"))]
+
+
+def _text(detail) -> str:
+    if isinstance(detail, list | tuple):
+        return " ".join(str(d) for d in detail)
+    if isinstance(detail, dict):
+        return " ".join(f"{k}: {v}" for k, v in detail.items())
+    return str(detail)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ConfigAppConfig(AppConfig):
+    """Holds project-wide plumbing (management commands, API dialects); it has no models."""
+
+    name = "config"
+    label = "config"
+    verbose_name = "Platform"

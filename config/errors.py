@@ -1,0 +1,90 @@
+"""The domain error hierarchy. Services raise these; each API dialect maps them to a status and a body.
+
+Every error has a stable `code` (used as the network dialect's `name` and the organization dialect's `type`/`code`)
+and one HTTP status. Validation errors are the one class whose status depends on the dialect (400 network, 422
+organization API), so they carry field-level items instead of a status.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one input: where (`loc`, e.g. ("body", "amount", "quantity")), what, and a machine code."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    code: str = "invalid"
+
+
+class DomainError(Exception):
+    status: int = 400
+    code: str = ""  # stable name, e.g. "PartnerConfigMissing"; empty = the dialect's generic name for the status
+    default_message: str = "The request could not be processed."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class ValidationFailed(DomainError):
+    """Input did not validate. `errors` says which field and why."""
+
+    status = 422  # the organization dialect's status; the network dialect answers 400
+    default_message = "The request is invalid."
+
+    def __init__(self, errors: list[FieldError] | None = None, message: str | None = None) -> None:
+        self.errors = list(errors or [])
+        super().__init__(message or (self.errors[0].msg if len(self.errors) == 1 else None))
+
+    @classmethod
+    def single(cls, loc: tuple[str | int, ...], msg: str, code: str = "invalid") -> "ValidationFailed":
+        return cls([FieldError(loc=loc, msg=msg, code=code)])
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    default_message = "Authentication credentials were not provided or are not valid."
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    default_message = "You do not have permission to perform this action."
+
+
+class NotFound(DomainError):
+    status = 404
+    default_message = "Not found."
+
+
+class Conflict(DomainError):
+    status = 409
+    default_message = "The request conflicts with the current state."
+
+
+class UnprocessableEntity(DomainError):
+    """A well-formed request that a business rule refuses (e.g. a missing partner config)."""
+
+    status = 422
+    default_message = "The request cannot be processed."
+
+
+class RateLimited(DomainError):
+    status = 429
+    default_message = "Too many requests."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+@dataclass
+class ApiError:
+    """An error normalised for rendering: what every dialect needs to build its body."""
+
+    status: int
+    message: str
+    code: str = ""  # a specific name (a domain error's code); empty means "the generic one for the status"
+    errors: list[FieldError] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    is_validation: bool = False

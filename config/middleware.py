@@ -1,0 +1,73 @@
+"""Request ids, and JSON error bodies for API paths that never reach a DRF view."""
+
+import logging
+import re
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+
+from config.api.dialects import dialect_for_path
+from config.logging import request_id_var
+
+logger = logging.getLogger(__name__)
+
+# A caller-supplied id is kept only when it is short and plain, so it cannot inject into logs or headers.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class RequestIdMiddleware:
+    """Takes `X-Request-ID` from the request (or makes one), exposes it to logs and echoes it on the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class ApiErrorFallbackMiddleware:
+    """Django answers unknown URLs and crashes outside DRF with HTML; on API paths answer in the dialect's shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        dialect = dialect_for_path(request.path)
+        if dialect is None or response.status_code < 400:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        return dialect.error_response(
+            status=response.status_code,
+            message=_FALLBACK_MESSAGES.get(response.status_code, "Request failed."),
+            request_id=getattr(request, "request_id", "-"),
+        )
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        dialect = dialect_for_path(request.path)
+        if dialect is None:
+            return None
+        logger.exception("Unhandled exception on %s %s", request.method, request.path)
+        return dialect.error_response(
+            status=500, message=_FALLBACK_MESSAGES[500], request_id=getattr(request, "request_id", "-")
+        )
+
+
+_FALLBACK_MESSAGES = {
+    400: "Bad request.",
+    403: "Forbidden.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    500: "Internal server error.",
+}

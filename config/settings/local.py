@@ -1,0 +1,10 @@
+"""Local development: the embedded default (SQLite, eager tasks, console email) unless DATABASE_URL/REDIS_URL say so."""
+
+from .base import *  # noqa: F403
+from .base import LOGGING, env
+
+DEBUG = env.bool("DEBUG", default=True)
+# A development-only key; production has no default (see production.py).
+SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-development-key-do-not-use-in-production")
+JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="") or SECRET_KEY
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="plain")

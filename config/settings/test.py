@@ -1,0 +1,16 @@
+"""Test settings: the database and Redis come from DATABASE_URL / REDIS_URL when set (see tests/conftest.py)."""
+
+from .base import *  # noqa: F403
+from .base import LOGGING, env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
+JWT_SIGNING_KEY = SECRET_KEY
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; never outside tests
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING["handlers"]["console"]["formatter"] = "plain"
+LOGGING["root"]["level"] = env("LOG_LEVEL", default="WARNING")

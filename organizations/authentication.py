@@ -1,0 +1,91 @@
+"""DRF authentication: `Authorization: Bearer <jwt>` for API clients and users."""
+
+import uuid
+
+from django.contrib.auth import get_user_model
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from organizations.access import Caller
+from organizations.errors import TokenInvalid
+from organizations.models import ApiClient, Membership
+from organizations.services import api_client_touch
+from organizations.tokens import token_decode
+
+User = get_user_model()
+
+
+class ApiClientUser:
+    """Stands in for `request.user` when an API client calls: authenticated, never staff, no Django permissions."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+    id = None
+
+    def __init__(self, api_client: ApiClient) -> None:
+        self.api_client = api_client
+        self.username = f"api-client:{api_client.client_id}"
+
+    def __str__(self) -> str:
+        return self.username
+
+    def has_perm(self, perm, obj=None) -> bool:
+        return False
+
+
+class JWTAuthentication(BaseAuthentication):
+    keyword = b"bearer"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None  # not ours: session or anonymous
+        if len(parts) != 2:
+            raise TokenInvalid("Authorization header must be 'Bearer <token>'.")
+        try:
+            token = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise TokenInvalid() from None
+        claims = token_decode(token)
+        if claims.kind == "client":
+            return self._client(claims)
+        return self._user(claims)
+
+    def _client(self, claims):
+        api_client = ApiClient.objects.filter(pk=_uuid_or_none(claims.subject), active=True).first()
+        if api_client is None or api_client.organization_id != claims.organization_id:
+            raise TokenInvalid("The API client of this token has been revoked.")
+        api_client_touch(api_client=api_client)
+        return ApiClientUser(api_client), Caller(api_client=api_client, bound_organization_id=claims.organization_id)
+
+    def _user(self, claims):
+        membership = (
+            Membership.objects.select_related("user")
+            .filter(user_id=_int_or_none(claims.subject), organization_id=claims.organization_id, user__is_active=True)
+            .first()
+        )
+        if membership is None:
+            raise TokenInvalid("The user of this token is no longer a member of its organization.")
+        caller = Caller(
+            user=membership.user,
+            bound_organization_id=claims.organization_id,
+            _roles={membership.organization_id: membership.role},
+        )
+        return membership.user, caller
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+def _uuid_or_none(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _int_or_none(value: str):
+    return int(value) if value.isdigit() else None

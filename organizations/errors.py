@@ -1,0 +1,50 @@
+"""Domain errors of the organizations app (codes are stable: clients match on them)."""
+
+from config.errors import Conflict, DomainError, NotAuthenticated, UnprocessableEntity
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "InvalidCredentials"
+    default_message = "Invalid client credentials."
+
+
+class TokenExpired(NotAuthenticated):
+    code = "TokenExpired"
+    default_message = "The access token has expired."
+
+
+class TokenInvalid(NotAuthenticated):
+    code = "TokenInvalid"
+    default_message = "The access token is not valid."
+
+
+class NotAMember(NotAuthenticated):
+    code = "NotAMember"
+    default_message = "Caller is not a member of the enterprise."
+
+
+class LastOwner(UnprocessableEntity):
+    code = "LastOwner"
+    default_message = "An organization must keep at least one owner."
+
+
+class AlreadyMember(Conflict):
+    code = "AlreadyMember"
+    default_message = "That user is already a member of this organization."
+
+
+class SigningKeyExists(Conflict):
+    code = "SigningKeyExists"
+    default_message = "This public key is already registered for the organization."
+
+
+class NonceReused(DomainError):
+    status = 400
+    code = "NonceReused"
+    default_message = "This nonce has already been used."
+
+
+class InvalidSignature(DomainError):
+    status = 400
+    code = "InvalidSignature"
+    default_message = "The signature does not verify against any active signing key of the organization."

@@ -1,0 +1,129 @@
+"""Demo data for `make run`. Idempotent: running it again changes nothing that is already there.
+
+Creates a staff superuser, two organizations with members (one licensed for the network, connected to the
+other), an API client per organization and a signing key per organization. Client secrets are printed and
+kept in `.demo/api-clients.json`; signing private keys go to `.demo/<org>-signing-key.json` so demo scripts can sign.
+"""
+
+import json
+from pathlib import Path
+
+from coincurve import PrivateKey
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from organizations import services
+from organizations.models import ALL_PERMISSIONS, ApiClient, License, Membership, Organization, Role, SigningKey
+
+User = get_user_model()
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo data only, printed on purpose
+ORGANIZATIONS = [
+    {
+        "name": "Acme Exchange",
+        "slug": "acme",
+        "network_license": True,
+        "members": [("alice", Role.OWNER), ("olivia", Role.OPERATOR), ("victor", Role.VIEWER)],
+    },
+    {"name": "Globex Trading", "slug": "globex", "network_license": False, "members": [("gary", Role.OWNER)]},
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output-dir", default=str(Path(settings.BASE_DIR) / ".demo"))
+
+    def handle(self, *args, output_dir: str, **options):
+        out = Path(output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        with transaction.atomic():
+            self._user("admin", staff=True)
+            organizations = {spec["slug"]: self._organization(spec) for spec in ORGANIZATIONS}
+            services.organization_connection_create(host=organizations["acme"], guest=organizations["globex"])
+        secrets_file = out / "api-clients.json"
+        saved = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
+        for slug, organization in organizations.items():
+            saved[slug] = self._api_client(organization, saved.get(slug))
+            self._signing_key(organization, out / f"{slug}-signing-key.json")
+        secrets_file.write_text(json.dumps(saved, indent=2))
+        secrets_file.chmod(0o600)
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"  Sign in at /accounts/login/ or /admin/ — password for every demo user: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "  admin (staff superuser); alice (Acme owner), olivia (Acme operator), victor (Acme viewer),"
+        )
+        self.stdout.write("  gary (Globex owner)")
+        for slug, organization in organizations.items():
+            creds = saved[slug]
+            self.stdout.write(
+                f"  {organization.name} ({organization.pk}): client_id={creds['client_id']} "
+                f"client_secret={creds['client_secret']}"
+            )
+        self.stdout.write(f"  Secrets and signing keys are in {out}/")
+
+    def _user(self, username: str, *, staff: bool = False):
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com", "is_staff": staff, "is_superuser": staff}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def _organization(self, spec: dict) -> Organization:
+        organization = Organization.objects.filter(name=spec["name"]).first()
+        if organization is None:
+            organization = services.organization_create(name=spec["name"])
+        for username, role in spec["members"]:
+            user = self._user(username)
+            if not Membership.objects.filter(user=user, organization=organization).exists():
+                services.membership_create(organization=organization, user=user, role=role)
+        if spec["network_license"] and not License.objects.filter(organization=organization).exists():
+            services.license_grant(organization=organization)
+        return organization
+
+    def _api_client(self, organization: Organization, saved: dict | None) -> dict:
+        api_client = ApiClient.objects.filter(organization=organization, name="Demo client", active=True).first()
+        if api_client is None:
+            api_client, secret = services.api_client_create(
+                organization=organization,
+                name="Demo client",
+                permissions=sorted(ALL_PERMISSIONS),
+                grantor_permissions=ALL_PERMISSIONS,
+            )
+        elif (
+            saved
+            and saved.get("client_id") == api_client.client_id
+            and check_password(saved.get("client_secret", ""), api_client.secret_hash)
+        ):
+            secret = saved["client_secret"]
+        else:  # the saved secret is gone or stale: issue a new one so the printed credentials work
+            secret = services.api_client_rotate_secret(api_client=api_client)
+        return {"organization_id": str(organization.pk), "client_id": api_client.client_id, "client_secret": secret}
+
+    def _signing_key(self, organization: Organization, path: Path) -> None:
+        if path.exists():
+            saved = json.loads(path.read_text())
+            if SigningKey.objects.filter(
+                organization=organization, compressed_public_key=saved["public_key"], active=True
+            ).exists():
+                return
+        private_key = PrivateKey()
+        public_key = private_key.public_key.format(compressed=True).hex()
+        services.signing_key_create(organization=organization, label="Demo key", public_key=public_key)
+        path.write_text(
+            json.dumps(
+                {
+                    "organization_id": str(organization.pk),
+                    "public_key": public_key,
+                    "private_key": private_key.to_hex(),
+                },
+                indent=2,
+            )
+        )
+        path.chmod(0o600)

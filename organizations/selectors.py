@@ -1,0 +1,89 @@
+"""Reads. Every list orders explicitly with a unique tiebreak and fetches its relations up front."""
+
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from config.errors import NotFound
+from organizations.models import (
+    ApiClient,
+    ConnectionStatus,
+    License,
+    LicenseProduct,
+    Membership,
+    Organization,
+    OrganizationConnection,
+    SigningKey,
+)
+
+User = get_user_model()
+
+
+def organization_list_for_user(*, user) -> QuerySet[Organization]:
+    return Organization.objects.filter(memberships__user=user).order_by("name", "id")
+
+
+def membership_list(*, organization: Organization) -> QuerySet[Membership]:
+    return Membership.objects.filter(organization=organization).select_related("user").order_by("user__username", "id")
+
+
+def membership_roles_for_user(*, user) -> dict[uuid.UUID, str]:
+    return dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
+
+
+def api_client_list(*, organization: Organization) -> QuerySet[ApiClient]:
+    return ApiClient.objects.filter(organization=organization).order_by("-active", "-created_at", "id")
+
+
+def signing_key_list(*, organization: Organization) -> QuerySet[SigningKey]:
+    return SigningKey.objects.filter(organization=organization).order_by("-active", "-created_at", "id")
+
+
+def signing_key_active_list(*, organization: Organization) -> QuerySet[SigningKey]:
+    return SigningKey.objects.filter(organization=organization, active=True).order_by("created_at", "id")
+
+
+def organization_has_license(*, organization: Organization, product: str = LicenseProduct.NETWORK, at=None) -> bool:
+    at = at or timezone.now()
+    return License.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=at),
+        organization=organization,
+        product=product,
+        valid_from__lte=at,
+    ).exists()
+
+
+def organization_connection_between(*, a: uuid.UUID, b: uuid.UUID) -> OrganizationConnection | None:
+    """The live (connected, not archived) connection between two organizations, in either direction."""
+    return (
+        OrganizationConnection.objects.filter(
+            Q(host_id=a, guest_id=b) | Q(host_id=b, guest_id=a),
+            status=ConnectionStatus.CONNECTED,
+            archived=False,
+        )
+        .select_related("host", "guest")
+        .first()
+    )
+
+
+def user_find(*, identifier: str):
+    """A user by exact username, else by email (case-insensitive). None when there is none or it is ambiguous."""
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    user = User.objects.filter(username=identifier, is_active=True).first()
+    if user is not None:
+        return user
+    matches = list(User.objects.filter(email__iexact=identifier, is_active=True)[:2])
+    return matches[0] if len(matches) == 1 else None
+
+
+def get_or_404(queryset: QuerySet, **lookup):
+    """One object from a queryset already scoped to the caller's organization; anything else is NotFound."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, DjangoValidationError):
+        raise NotFound() from None

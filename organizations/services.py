@@ -1,0 +1,277 @@
+"""Writes of the organizations app. Keyword-only, atomic, raising domain errors from organizations.errors."""
+
+import secrets
+import uuid
+from datetime import datetime
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.errors import FieldError, PermissionDenied, ValidationFailed
+from organizations import signing
+from organizations.errors import AlreadyMember, InvalidCredentials, LastOwner, NonceReused, SigningKeyExists
+from organizations.models import (
+    ALL_PERMISSIONS,
+    ApiClient,
+    License,
+    LicenseProduct,
+    Membership,
+    Organization,
+    OrganizationConnection,
+    Role,
+    SigningKey,
+    UsedNonce,
+)
+from organizations.selectors import user_find
+from organizations.tokens import IssuedToken, token_issue_for_client, token_issue_for_membership
+
+CLIENT_ID_PREFIX = "pnc_"
+# last_used_at is a hint for humans, not an audit log: write it at most once a minute per client.
+LAST_USED_RESOLUTION_SECONDS = 60
+
+
+# --- organizations and members -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_create(*, name: str, owner=None, parent: Organization | None = None) -> Organization:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed.single(("body", "name"), "Name must not be blank.", "blank")
+    organization = Organization.objects.create(name=name, parent=parent)
+    if owner is not None:
+        Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
+    return organization
+
+
+@transaction.atomic
+def membership_create(*, organization: Organization, user, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationFailed.single(("body", "role"), f"'{role}' is not a valid role.", "invalid_choice")
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(organization=organization, user=user, role=role)
+    except IntegrityError:
+        raise AlreadyMember() from None
+
+
+def member_invite_existing(*, organization: Organization, identifier: str, role: str) -> Membership:
+    """Adds an existing user, found by username or email, to the organization."""
+    user = user_find(identifier=identifier)
+    if user is None:
+        raise ValidationFailed.single(("body", "identifier"), "No active user has that username or email.", "not_found")
+    return membership_create(organization=organization, user=user, role=role)
+
+
+def _lock_owners(organization: Organization) -> int:
+    return len(
+        Membership.objects.select_for_update()
+        .filter(organization=organization, role=Role.OWNER)
+        .values_list("id", flat=True)
+    )
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationFailed.single(("body", "role"), f"'{role}' is not a valid role.", "invalid_choice")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Role.OWNER and role != Role.OWNER and _lock_owners(membership.organization) <= 1:
+        raise LastOwner()
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_delete(*, membership: Membership) -> None:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Role.OWNER and _lock_owners(membership.organization) <= 1:
+        raise LastOwner("An organization must keep at least one owner; make someone else owner first.")
+    membership.delete()
+
+
+@transaction.atomic
+def license_grant(
+    *,
+    organization: Organization,
+    product: str = LicenseProduct.NETWORK,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    granted_by=None,
+) -> License:
+    return License.objects.create(
+        organization=organization,
+        product=product,
+        valid_from=valid_from or timezone.now(),
+        valid_until=valid_until,
+        granted_by=granted_by,
+    )
+
+
+@transaction.atomic
+def organization_connection_create(*, host: Organization, guest: Organization) -> OrganizationConnection:
+    connection, _ = OrganizationConnection.objects.get_or_create(host=host, guest=guest)
+    return connection
+
+
+# --- API clients ----------------------------------------------------------------------------------------------
+
+
+def _validate_permissions(permissions: list[str]) -> list[str]:
+    unknown = sorted(set(permissions) - ALL_PERMISSIONS)
+    if unknown:
+        raise ValidationFailed.single(
+            ("body", "permissions"), f"Unknown permission code(s): {', '.join(unknown)}.", "invalid_choice"
+        )
+    if not permissions:
+        raise ValidationFailed.single(("body", "permissions"), "Choose at least one permission.", "required")
+    return sorted(set(permissions))
+
+
+@transaction.atomic
+def api_client_create(
+    *,
+    organization: Organization,
+    name: str,
+    permissions: list[str],
+    grantor_permissions: frozenset[str],
+    rate_limit_per_minute: int | None = None,
+    created_by=None,
+) -> tuple[ApiClient, str]:
+    """Creates an API client and returns it with its secret: the only time the secret exists in clear.
+
+    A caller can only hand out permissions it holds itself (`grantor_permissions`), so a client cannot be used to
+    escalate.
+    """
+    name = name.strip()
+    if not name:
+        raise ValidationFailed.single(("body", "name"), "Name must not be blank.", "blank")
+    permissions = _validate_permissions(permissions)
+    beyond = sorted(set(permissions) - grantor_permissions)
+    if beyond:
+        raise PermissionDenied(f"You cannot grant permissions you do not hold: {', '.join(beyond)}.")
+    secret = secrets.token_urlsafe(32)
+    api_client = ApiClient.objects.create(
+        organization=organization,
+        name=name,
+        client_id=CLIENT_ID_PREFIX + secrets.token_hex(12),
+        secret_hash=make_password(secret),
+        permissions=permissions,
+        rate_limit_per_minute=rate_limit_per_minute,
+        created_by=created_by,
+    )
+    return api_client, secret
+
+
+@transaction.atomic
+def api_client_rotate_secret(*, api_client: ApiClient) -> str:
+    """A new secret for the client (shown once); the old one stops working for new tokens."""
+    secret = secrets.token_urlsafe(32)
+    ApiClient.objects.filter(pk=api_client.pk).update(secret_hash=make_password(secret))
+    return secret
+
+
+@transaction.atomic
+def api_client_revoke(*, api_client: ApiClient) -> ApiClient:
+    """Deactivates the client; every token issued to it stops working on its next use."""
+    ApiClient.objects.filter(pk=api_client.pk, active=True).update(active=False, revoked_at=timezone.now())
+    api_client.refresh_from_db(fields=["active", "revoked_at"])
+    return api_client
+
+
+def api_client_authenticate(*, client_id: str, client_secret: str) -> ApiClient:
+    api_client = (
+        ApiClient.objects.select_related("organization").filter(client_id=client_id, active=True).first()
+        if client_id
+        else None
+    )
+    # Hash even when the client is unknown, so response time does not reveal which client ids exist.
+    valid = check_password(client_secret or "", api_client.secret_hash if api_client else make_password(None))
+    if api_client is None or not valid:
+        raise InvalidCredentials()
+    api_client_touch(api_client=api_client)
+    return api_client
+
+
+def token_for_client_credentials(*, client_id: str, client_secret: str) -> IssuedToken:
+    return token_issue_for_client(api_client=api_client_authenticate(client_id=client_id, client_secret=client_secret))
+
+
+def token_for_user_credentials(
+    *, username: str, password: str, organization_id: uuid.UUID | None = None
+) -> IssuedToken:
+    """A token for a user in one of their organizations (which one must be said when they have several)."""
+    user = authenticate(username=username, password=password)
+    if user is None:
+        raise InvalidCredentials("Invalid username or password.")
+    memberships = Membership.objects.filter(user=user).order_by("created_at", "id")
+    if organization_id is not None:
+        memberships = memberships.filter(organization_id=organization_id)
+    found = list(memberships[:2])
+    if not found:
+        raise ValidationFailed.single(
+            ("body", "organization_id"), "The user is not a member of that organization.", "not_member"
+        )
+    if len(found) > 1:
+        raise ValidationFailed.single(
+            ("body", "organization_id"), "The user belongs to several organizations; say which one.", "required"
+        )
+    return token_issue_for_membership(membership=found[0])
+
+
+def api_client_touch(*, api_client: ApiClient) -> None:
+    now = timezone.now()
+    last = api_client.last_used_at
+    if last is None or (now - last).total_seconds() >= LAST_USED_RESOLUTION_SECONDS:
+        ApiClient.objects.filter(pk=api_client.pk).update(last_used_at=now)
+        api_client.last_used_at = now
+
+
+# --- signing keys and nonces ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def signing_key_create(*, organization: Organization, label: str, public_key: str, created_by=None) -> SigningKey:
+    label = label.strip()
+    errors = []
+    if not label:
+        errors.append(FieldError(("body", "label"), "Label must not be blank.", "blank"))
+    try:
+        kind, compressed = signing.normalize_public_key(public_key)
+    except signing.InvalidPublicKey as exc:
+        errors.append(FieldError(("body", "public_key"), str(exc), "invalid"))
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        with transaction.atomic():
+            return SigningKey.objects.create(
+                organization=organization,
+                label=label,
+                kind=kind,
+                public_key=public_key.strip(),
+                compressed_public_key=compressed,
+                created_by=created_by,
+            )
+    except IntegrityError:
+        raise SigningKeyExists() from None
+
+
+@transaction.atomic
+def signing_key_deactivate(*, signing_key: SigningKey) -> SigningKey:
+    SigningKey.objects.filter(pk=signing_key.pk, active=True).update(active=False, deactivated_at=timezone.now())
+    signing_key.refresh_from_db(fields=["active", "deactivated_at"])
+    return signing_key
+
+
+def nonce_use(*, organization: Organization, nonce: str) -> UsedNonce:
+    """Records the nonce; a nonce this organization used before raises NonceReused (the unique constraint decides)."""
+    if not nonce or len(nonce) > UsedNonce._meta.get_field("nonce").max_length:
+        raise ValidationFailed.single(("body", "nonce"), "The nonce must be 1 to 255 characters.", "invalid")
+    try:
+        with transaction.atomic():
+            return UsedNonce.objects.create(organization=organization, nonce=nonce)
+    except IntegrityError:
+        raise NonceReused() from None

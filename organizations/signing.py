@@ -1,0 +1,105 @@
+"""Signed requests: the "Bitcoin signed message" scheme of the network's reference SDK (DESIGN.md §4).
+
+A signature is 65 bytes, hex: a header byte (27 + recovery id, +4 when the key is compressed, up to +8 more for the
+segwit address variants some SDKs emit) followed by r and s. It signs
+double-SHA256("\\x18Bitcoin Signed Message:\\n" + varint(len(payload)) + payload as UTF-8).
+
+Verification recovers the public key from the signature and compares it with the registered key. Every function
+here is total: malformed input of any kind verifies as False and never raises.
+"""
+
+import binascii
+import hashlib
+from typing import TYPE_CHECKING
+
+import base58
+from coincurve import PublicKey
+
+if TYPE_CHECKING:
+    from organizations.models import Organization, SigningKey
+
+MESSAGE_PREFIX = b"\x18Bitcoin Signed Message:\n"
+SIGNATURE_HEX_LENGTH = 130  # 65 bytes
+MAX_PAYLOAD_BYTES = 1_000_000  # far above any real request; bigger inputs are refused before hashing
+# BIP32 extended public key version bytes: mainnet xpub, testnet tpub.
+_XPUB_VERSIONS = {bytes.fromhex("0488b21e"), bytes.fromhex("043587cf")}
+
+
+class InvalidPublicKey(ValueError):
+    pass
+
+
+def _varint(n: int) -> bytes:
+    if n < 0xFD:
+        return bytes([n])
+    if n <= 0xFFFF:
+        return b"\xfd" + n.to_bytes(2, "little")
+    if n <= 0xFFFFFFFF:
+        return b"\xfe" + n.to_bytes(4, "little")
+    return b"\xff" + n.to_bytes(8, "little")
+
+
+def message_hash(payload: str) -> bytes:
+    data = payload.encode("utf-8")
+    return hashlib.sha256(hashlib.sha256(MESSAGE_PREFIX + _varint(len(data)) + data).digest()).digest()
+
+
+def normalize_public_key(value: str) -> tuple[str, str]:
+    """A registered key as (kind, compressed public key hex). Accepts a compressed key in hex or an xpub/tpub."""
+    value = (value or "").strip()
+    if value.startswith(("xpub", "tpub")):
+        try:
+            raw = base58.b58decode_check(value)
+        except ValueError as exc:
+            raise InvalidPublicKey("The extended public key has a bad checksum or encoding.") from exc
+        if len(raw) != 78 or raw[:4] not in _XPUB_VERSIONS:
+            raise InvalidPublicKey("The extended public key is not a BIP32 xpub.")
+        key_bytes, kind = raw[45:], "xpub"
+    else:
+        if len(value) != 66:
+            raise InvalidPublicKey("A public key must be 33 bytes (66 hex characters), compressed.")
+        try:
+            key_bytes = bytes.fromhex(value)
+        except ValueError as exc:
+            raise InvalidPublicKey("The public key is not valid hex.") from exc
+        kind = "public_key"
+    if key_bytes[:1] not in (b"\x02", b"\x03"):
+        raise InvalidPublicKey("The public key must be in compressed form (02 or 03 prefix).")
+    try:
+        PublicKey(key_bytes)
+    except ValueError as exc:
+        raise InvalidPublicKey("The public key is not a point on secp256k1.") from exc
+    return kind, key_bytes.hex()
+
+
+def verify_signature(public_key: str, payload: str, signature: str) -> bool:
+    """True when `signature` (hex) over `payload` was made by the private key of `public_key` (hex or xpub)."""
+    try:
+        if not isinstance(payload, str) or not isinstance(signature, str) or not isinstance(public_key, str):
+            return False
+        if len(signature) != SIGNATURE_HEX_LENGTH or len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+            return False
+        _kind, expected = normalize_public_key(public_key)
+        sig = binascii.unhexlify(signature)
+        header = sig[0]
+        if not 27 <= header <= 42:
+            return False
+        recovery_id = (header - 27) & 3
+        recovered = PublicKey.from_signature_and_message(
+            sig[1:] + bytes([recovery_id]), message_hash(payload), hasher=None
+        )
+        return recovered.format(compressed=True).hex() == expected
+    except (ValueError, TypeError, binascii.Error, UnicodeError, InvalidPublicKey):
+        return False
+    except Exception:  # coincurve raises bare Exception for some malformed points/signatures
+        return False
+
+
+def signed_request_verify(organization: "Organization", payload: str, signature: str) -> "SigningKey | None":
+    """The organization's active signing key that made `signature` over `payload`, or None."""
+    from organizations.selectors import signing_key_active_list
+
+    for key in signing_key_active_list(organization=organization):
+        if verify_signature(key.compressed_public_key, payload, signature):
+            return key
+    return None

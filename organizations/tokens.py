@@ -1,0 +1,86 @@
+"""Access tokens: HS256 JWTs (PyJWT) bound to one organization.
+
+Claims: `sub` ("client:<uuid>" or "user:<id>"), `org` (organization id), `perms` (permission codes at issue time,
+informative only: authorization always re-reads the live client or membership), `iat`, `exp`, `iss`, `jti`.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+import jwt
+from django.conf import settings
+from django.utils import timezone
+
+from organizations.errors import TokenExpired, TokenInvalid
+from organizations.models import ApiClient, Membership
+
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    kind: str  # "client" | "user"
+    subject: str
+    organization_id: uuid.UUID
+
+
+def _issue(*, subject: str, organization_id: uuid.UUID, permissions: list[str]) -> IssuedToken:
+    now = timezone.now()
+    lifetime = settings.JWT_ACCESS_TOKEN_LIFETIME
+    claims = {
+        "sub": subject,
+        "org": str(organization_id),
+        "perms": sorted(permissions),
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+        "iss": settings.JWT_ISSUER,
+        "jti": uuid.uuid4().hex,
+    }
+    token = jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=ALGORITHM)
+    return IssuedToken(access_token=token, expires_in=int(lifetime.total_seconds()))
+
+
+def token_issue_for_client(*, api_client: ApiClient) -> IssuedToken:
+    return _issue(
+        subject=f"client:{api_client.pk}",
+        organization_id=api_client.organization_id,
+        permissions=list(api_client.permissions),
+    )
+
+
+def token_issue_for_membership(*, membership: Membership) -> IssuedToken:
+    return _issue(
+        subject=f"user:{membership.user_id}",
+        organization_id=membership.organization_id,
+        permissions=list(membership.permissions),
+    )
+
+
+def token_decode(token: str) -> TokenClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.JWT_SIGNING_KEY,
+            algorithms=[ALGORITHM],
+            issuer=settings.JWT_ISSUER,
+            options={"require": ["sub", "org", "exp", "iat", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise TokenExpired() from None
+    except jwt.InvalidTokenError:
+        raise TokenInvalid() from None
+    kind, _, subject = str(claims["sub"]).partition(":")
+    try:
+        organization_id = uuid.UUID(str(claims["org"]))
+    except ValueError:
+        raise TokenInvalid() from None
+    if kind not in ("client", "user") or not subject:
+        raise TokenInvalid()
+    return TokenClaims(kind=kind, subject=subject, organization_id=organization_id)
