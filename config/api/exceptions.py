@@ -18,10 +18,11 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     request = context.get("request")
     dialect = dialect_for_path(request.path if request is not None else "") or ORGANIZATION
     error = to_api_error(exc, validation_status=dialect.validation_status)
+    if error.status == 401:  # RFC 6750: tell the client which scheme to use
+        error.headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
     if error.status >= 500:
         logger.error("Unhandled exception in %s", context.get("view").__class__.__name__, exc_info=exc)
-    response = Response(dialect.body(error, current_request_id()), status=error.status, headers=error.headers)
-    return response
+    return Response(dialect.body(error, current_request_id()), status=error.status, headers=error.headers)
 
 
 def to_api_error(exc: Exception, *, validation_status: int) -> ApiError:

@@ -95,18 +95,33 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 
-# --- Email: EMAIL_URL (smtp://user:pass@host:port, consolemail://) wins; else EMAIL_HOST/EMAIL_PORT; else console.
-if env("EMAIL_URL", default=""):
-    vars().update(env.email_url("EMAIL_URL"))
-elif env("EMAIL_HOST", default=""):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = env("EMAIL_HOST")
-    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-    EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
-    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
-    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# --- Email (Django 6.1 MAILERS). EMAIL_URL (smtp://user:pass@host:port, smtp+tls://..., consolemail://) wins;
+# else EMAIL_HOST/EMAIL_PORT; else the console (the embedded default).
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def _mailer() -> dict:
+    if env("EMAIL_URL", default=""):
+        parsed = env.email_url("EMAIL_URL")
+        backend = parsed["EMAIL_BACKEND"]
+        host, port = parsed.get("EMAIL_HOST"), parsed.get("EMAIL_PORT")
+        username, password = parsed.get("EMAIL_HOST_USER"), parsed.get("EMAIL_HOST_PASSWORD")
+        use_tls, use_ssl = bool(parsed.get("EMAIL_USE_TLS")), bool(parsed.get("EMAIL_USE_SSL"))
+    elif env("EMAIL_HOST", default=""):
+        backend, host, port = SMTP_BACKEND, env("EMAIL_HOST"), env.int("EMAIL_PORT", default=25)
+        username, password = env("EMAIL_HOST_USER", default=""), env("EMAIL_HOST_PASSWORD", default="")
+        use_tls, use_ssl = env.bool("EMAIL_USE_TLS", default=False), env.bool("EMAIL_USE_SSL", default=False)
+    else:
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if backend != SMTP_BACKEND:
+        return {"BACKEND": backend}
+    options = {"host": host, "port": port, "use_tls": use_tls, "use_ssl": use_ssl, "timeout": 10}
+    if username:
+        options.update(username=username, password=password)
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+MAILERS = {"default": _mailer()}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Partner Network <no-reply@partner-network.localhost>")
 
 AUTH_PASSWORD_VALIDATORS = [

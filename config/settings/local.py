@@ -8,3 +8,7 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-development-key-do-not-use-in-production")
 JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="") or SECRET_KEY
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="plain")
+
+# Static files come from the finders (whitenoise) here; only production collects them into STATIC_ROOT.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -7,10 +7,14 @@ DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
 JWT_SIGNING_KEY = SECRET_KEY
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; never outside tests
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING["handlers"]["console"]["formatter"] = "plain"
 LOGGING["root"]["level"] = env("LOG_LEVEL", default="WARNING")
+
+# Static files come from the finders (whitenoise) here; only production collects them into STATIC_ROOT.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -88,7 +88,8 @@ class SigningKeyFactory(factory.django.DjangoModelFactory):
         private_key = private_key or PrivateKey()
         public_key = private_key.public_key.format(compressed=True).hex()
         kwargs.setdefault("public_key", public_key)
-        obj = super()._create(model_class, *args, compressed_public_key=public_key, **kwargs)
+        kwargs.setdefault("compressed_public_key", public_key)
+        obj = super()._create(model_class, *args, **kwargs)
         obj.private_key = private_key
         return obj
 

@@ -1,0 +1,267 @@
+"""API clients, signing keys and members through the organization API."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from organizations.models import ApiClient, Membership, SigningKey
+from organizations.tokens import token_issue_for_client
+from tests.conftest import bearer, org_headers
+from tests.factories import ApiClientFactory, MembershipFactory, OrganizationFactory, SigningKeyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+VECTOR_XPUB = (
+    "xpub661MyMwAqRbcFaoPRNJ9Ur8dxLKF9N9GjK4Z6LeFFySqfb3YPDjKj7FkwHyXLnS6sLG3QCgq6Ngd2A7wj24GTDMnYJ3VeNJrT7RyCUTxqk4"
+)
+VECTOR_PUBLIC_KEY = "028e399bb953b61e11f88503100b1c05216fd463081f0c5565af9a6622eb0c243f"
+
+
+@pytest.fixture
+def headers(organization, client_token):
+    return {**client_token, **org_headers(organization)}
+
+
+# --- API clients ---------------------------------------------------------------------------------------------
+
+
+def test_create_api_client_shows_the_secret_once_and_stores_only_a_hash(api, organization, headers):
+    response = api.post(
+        "/api/v1/api-clients", {"name": "Reporting", "permissions": ["READ_PARTNER"]}, format="json", **headers
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    secret = body["client_secret"]
+    assert body["name"] == "Reporting"
+    assert body["permissions"] == ["READ_PARTNER"]
+    stored = ApiClient.objects.get(pk=body["id"])
+    assert secret not in stored.secret_hash
+    assert stored.secret_hash.startswith(("md5$", "pbkdf2_sha256$"))
+    # the secret works, and is never shown again
+    token = api.post("/api/v1/oauth2/token", {"client_id": body["client_id"], "client_secret": secret}, format="json")
+    assert token.status_code == 200
+    detail = api.get(f"/api/v1/api-clients/{body['id']}", **headers).json()
+    listing = api.get("/api/v1/api-clients", **headers).json()
+    assert "client_secret" not in detail
+    assert secret not in str(listing)
+    assert all("secret_hash" not in item for item in listing["items"])
+
+
+@pytest.mark.parametrize(
+    ("payload", "loc", "type_"),
+    [
+        ({"permissions": ["READ_PARTNER"]}, ["body", "name"], "missing"),
+        ({"name": "", "permissions": ["READ_PARTNER"]}, ["body", "name"], "string_too_short"),
+        ({"name": "x" * 101, "permissions": ["READ_PARTNER"]}, ["body", "name"], "string_too_long"),
+        ({"name": "ok", "permissions": []}, ["body", "permissions"], "string_too_short"),
+        ({"name": "ok", "permissions": ["SUPERUSER"]}, ["body", "permissions", 0], "enum"),
+        ({"name": "ok", "permissions": "READ_PARTNER"}, ["body", "permissions"], "list_type"),
+        (
+            {"name": 12, "permissions": ["READ_PARTNER"], "rate_limit_per_minute": 0},
+            ["body", "rate_limit_per_minute"],
+            "greater_than_equal",
+        ),
+    ],
+)
+def test_invalid_api_client_input_is_422_and_writes_nothing(api, headers, payload, loc, type_):
+    before = ApiClient.objects.count()
+    response = api.post("/api/v1/api-clients", payload, format="json", **headers)
+    assert response.status_code == 422
+    items = response.json()["detail"]
+    assert any(item["loc"] == loc and item["type"] == type_ for item in items), items
+    assert ApiClient.objects.count() == before
+
+
+def test_api_client_cannot_grant_permissions_its_creator_lacks(api, organization):
+    limited = ApiClientFactory(organization=organization, permissions=["MANAGE_ORGANIZATION", "READ_PARTNER"])
+    headers = {**bearer(token_issue_for_client(api_client=limited).access_token), **org_headers(organization)}
+
+    response = api.post(
+        "/api/v1/api-clients", {"name": "x", "permissions": ["WRITE_NETWORK"]}, format="json", **headers
+    )
+
+    assert response.status_code == 403
+    assert "WRITE_NETWORK" in response.json()["detail"][0]["msg"]
+    assert ApiClient.objects.filter(organization=organization).count() == 1
+
+
+def test_another_tenants_api_client_answers_404_and_stays_active(api, headers):
+    foreign = ApiClientFactory(organization=OrganizationFactory())
+    assert api.get(f"/api/v1/api-clients/{foreign.pk}", **headers).status_code == 404
+    response = api.delete(f"/api/v1/api-clients/{foreign.pk}", **headers)
+    assert response.status_code == 404
+    assert response.json()["detail"][0]["type"] == "not_found"
+    foreign.refresh_from_db()
+    assert foreign.active is True
+
+
+def test_unknown_id_shapes_answer_404(api, headers):
+    assert api.get("/api/v1/api-clients/00000000-0000-0000-0000-000000000000", **headers).status_code == 404
+    assert api.get("/api/v1/api-clients/not-a-uuid", **headers).status_code == 404
+
+
+def test_missing_manage_permission_is_403(api, organization):
+    reader = ApiClientFactory(organization=organization, permissions=["READ_PARTNER"])
+    headers = {**bearer(token_issue_for_client(api_client=reader).access_token), **org_headers(organization)}
+    for method, url in (("get", "/api/v1/api-clients"), ("get", "/api/v1/signing-keys"), ("get", "/api/v1/members")):
+        response = getattr(api, method)(url, **headers)
+        assert response.status_code == 403
+        assert response.json()["detail"][0]["msg"] == "This action needs the MANAGE_ORGANIZATION permission."
+
+
+# --- lists: pagination and constant query counts --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "make"),
+    [
+        ("/api/v1/api-clients", lambda org: ApiClientFactory(organization=org)),
+        ("/api/v1/signing-keys", lambda org: SigningKeyFactory(organization=org)),
+        ("/api/v1/members", lambda org: MembershipFactory(organization=org, role="viewer")),
+        ("/api/v1/organizations", None),
+    ],
+)
+def test_list_query_count_is_the_same_for_1_and_50_rows(api, organization, headers, url, make):
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.get(url, {"limit": 100}, **headers)
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.json()["total_items"]
+
+    if make:
+        make(organization)
+    count_queries()  # warm-up: the first call of a minute also records the client's last_used_at
+    small, small_total = count_queries()
+    if make:
+        for _ in range(49):
+            make(organization)
+    large, large_total = count_queries()
+    assert small == large
+    if make:
+        assert large_total == small_total + 49
+
+
+def test_offset_pagination(api, organization, headers):
+    for _ in range(5):
+        SigningKeyFactory(organization=organization)
+    first = api.get("/api/v1/signing-keys", {"limit": 2}, **headers).json()
+    second = api.get("/api/v1/signing-keys", {"limit": 2, "offset": 2}, **headers).json()
+    beyond = api.get("/api/v1/signing-keys", {"offset": 50}, **headers).json()
+    assert first["total_items"] == second["total_items"] == beyond["total_items"] == 5
+    assert len(first["items"]) == len(second["items"]) == 2
+    assert {i["id"] for i in first["items"]}.isdisjoint({i["id"] for i in second["items"]})
+    assert beyond["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"limit": "x"}, "limit"), ({"offset": -1}, "offset")],
+)
+def test_bad_pagination_parameters_are_422(api, headers, params, name):
+    response = api.get("/api/v1/signing-keys", params, **headers)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", name]
+
+
+# --- signing keys ---------------------------------------------------------------------------------------------
+
+
+def test_register_signing_key_by_xpub_and_by_hex(api, organization, headers):
+    by_xpub = api.post("/api/v1/signing-keys", {"label": "HSM", "public_key": VECTOR_XPUB}, format="json", **headers)
+    assert by_xpub.status_code == 201
+    assert by_xpub.json()["kind"] == "xpub"
+    assert by_xpub.json()["compressed_public_key"] == VECTOR_PUBLIC_KEY
+
+    duplicate = api.post(
+        "/api/v1/signing-keys", {"label": "Same key", "public_key": VECTOR_PUBLIC_KEY}, format="json", **headers
+    )
+    assert duplicate.status_code == 409
+    assert duplicate.json()["detail"][0]["code"] == "signing_key_exists"
+    assert SigningKey.objects.filter(organization=organization).count() == 1
+
+
+@pytest.mark.parametrize("public_key", ["", "zz", "04" + "11" * 64, "02" + "ff" * 32, VECTOR_XPUB[:-1] + "5"])
+def test_invalid_public_key_is_422_on_the_field(api, organization, headers, public_key):
+    response = api.post("/api/v1/signing-keys", {"label": "k", "public_key": public_key}, format="json", **headers)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "public_key"]
+    assert not SigningKey.objects.filter(organization=organization).exists()
+
+
+def test_deactivate_signing_key_and_tenant_isolation(api, organization, headers):
+    mine = SigningKeyFactory(organization=organization)
+    foreign = SigningKeyFactory(organization=OrganizationFactory())
+
+    response = api.post(f"/api/v1/signing-keys/{mine.pk}/deactivate", **headers)
+    assert response.status_code == 200
+    assert response.json()["active"] is False
+    assert api.post(f"/api/v1/signing-keys/{foreign.pk}/deactivate", **headers).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.active is True
+
+
+# --- members --------------------------------------------------------------------------------------------------
+
+
+def test_add_member_by_email_change_role_and_remove(api, organization, headers):
+    user = UserFactory(email="Dana@Example.com")
+    added = api.post("/api/v1/members", {"identifier": "dana@example.com", "role": "viewer"}, format="json", **headers)
+    assert added.status_code == 201
+    assert added.json()["username"] == user.username
+    assert added.json()["permissions"] == ["READ_INVITATION", "READ_NETWORK", "READ_PARTNER"]
+
+    again = api.post("/api/v1/members", {"identifier": user.username, "role": "admin"}, format="json", **headers)
+    assert again.status_code == 409
+
+    member_id = added.json()["id"]
+    changed = api.patch(f"/api/v1/members/{member_id}", {"role": "operator"}, format="json", **headers)
+    assert changed.status_code == 200
+    assert "MANAGE_ORGANIZATION" not in changed.json()["permissions"]
+
+    assert api.delete(f"/api/v1/members/{member_id}", **headers).status_code == 204
+    assert not Membership.objects.filter(pk=member_id).exists()
+
+
+def test_unknown_user_and_bad_role_are_422(api, headers):
+    unknown = api.post("/api/v1/members", {"identifier": "nobody", "role": "viewer"}, format="json", **headers)
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"][0]["loc"] == ["body", "identifier"]
+    bad_role = api.post("/api/v1/members", {"identifier": "x", "role": "god"}, format="json", **headers)
+    assert bad_role.status_code == 422
+    assert bad_role.json()["detail"][0] == {
+        "loc": ["body", "role"],
+        "msg": '"god" is not a valid choice.',
+        "type": "enum",
+        "code": "invalid_choice",
+    }
+
+
+def test_last_owner_cannot_be_demoted_or_removed(api, organization, headers):
+    only_owner = MembershipFactory(organization=organization, role="owner")
+
+    demote = api.patch(f"/api/v1/members/{only_owner.pk}", {"role": "viewer"}, format="json", **headers)
+    remove = api.delete(f"/api/v1/members/{only_owner.pk}", **headers)
+
+    assert demote.status_code == 422
+    assert demote.json()["detail"][0]["code"] == "last_owner"
+    assert remove.status_code == 422
+    only_owner.refresh_from_db()
+    assert only_owner.role == "owner"
+
+
+def test_another_tenants_member_answers_404(api, headers):
+    foreign = MembershipFactory(organization=OrganizationFactory(), role="admin")
+    response = api.patch(f"/api/v1/members/{foreign.pk}", {"role": "viewer"}, format="json", **headers)
+    assert response.status_code == 404
+    assert api.delete(f"/api/v1/members/{foreign.pk}", **headers).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.role == "admin"
+
+
+def test_organizations_list_shows_only_the_callers(api, organization, member_token):
+    token = member_token(organization, "viewer")
+    OrganizationFactory()
+    response = api.get("/api/v1/organizations", **token)
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["items"]] == [str(organization.pk)]
