@@ -1,0 +1,64 @@
+"""`manage.py seed_demo`: idempotent demo data whose printed credentials and written keys really work."""
+
+import json
+import re
+
+import pytest
+from coincurve import PrivateKey
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from organizations.models import ApiClient, License, Membership, Organization, OrganizationConnection, SigningKey
+from organizations.signing import signed_request_verify
+from tests.signing_helpers import sign_message
+
+pytestmark = pytest.mark.django_db
+
+
+def run_seed(tmp_path, capsys) -> str:
+    call_command("seed_demo", output_dir=str(tmp_path))
+    return capsys.readouterr().out
+
+
+def counts():
+    return [
+        m.objects.count() for m in (Organization, Membership, ApiClient, SigningKey, License, OrganizationConnection)
+    ]
+
+
+def test_seed_demo_is_idempotent_and_its_credentials_work(tmp_path, capsys):
+    first = run_seed(tmp_path, capsys)
+    after_first = counts()
+    second = run_seed(tmp_path, capsys)
+
+    assert counts() == after_first
+    assert after_first[0] == 2
+    # the same secret is printed both times, and it gets a token
+    secrets = re.findall(r"client_id=(\S+) client_secret=(\S+)", first)
+    assert secrets == re.findall(r"client_id=(\S+) client_secret=(\S+)", second)
+    client_id, client_secret = secrets[0]
+    response = APIClient().post(
+        "/api/v1/oauth2/token", {"client_id": client_id, "client_secret": client_secret}, format="json"
+    )
+    assert response.status_code == 200
+
+
+def test_seed_demo_signing_key_file_signs_for_its_organization(tmp_path, capsys):
+    run_seed(tmp_path, capsys)
+    saved = json.loads((tmp_path / "acme-signing-key.json").read_text())
+    organization = Organization.objects.get(pk=saved["organization_id"])
+    payload = '{"nonce":"demo"}'
+    signature = sign_message(PrivateKey.from_hex(saved["private_key"]), payload)
+    assert signed_request_verify(organization, payload, signature) is not None
+
+
+def test_seed_demo_rotates_a_lost_secret(tmp_path, capsys):
+    run_seed(tmp_path, capsys)
+    (tmp_path / "api-clients.json").unlink()
+    out = run_seed(tmp_path, capsys)
+    client_id, client_secret = re.findall(r"client_id=(\S+) client_secret=(\S+)", out)[0]
+    response = APIClient().post(
+        "/api/v1/oauth2/token", {"client_id": client_id, "client_secret": client_secret}, format="json"
+    )
+    assert response.status_code == 200
+    assert ApiClient.objects.count() == 2
