@@ -1,7 +1,7 @@
 """Production: no secret defaults, PostgreSQL + Redis expected, HTTPS behind a proxy."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import MAILERS, SMTP_BACKEND, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # required: no default
@@ -24,3 +24,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Without EMAIL_URL / EMAIL_HOST, production sends through an MTA on this host (never to the console).
+if MAILERS["default"]["BACKEND"] != SMTP_BACKEND:
+    MAILERS = {"default": {"BACKEND": SMTP_BACKEND, "OPTIONS": {"host": "localhost", "port": 25, "timeout": 10}}}

@@ -6,12 +6,13 @@ the addressed organization, so another tenant's ids answer 404.
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.pagination import OffsetPage
+from config.api.parsers import JSONParser
 from config.api.schema import organization_errors
 from organizations import selectors, services
 from organizations.access import Scenario, caller_for_request

@@ -255,3 +255,14 @@ def test_inactive_user_cannot_get_or_use_a_token(api, organization):
 
     assert api.post(USER_TOKEN_URL, credentials, format="json").status_code == 401
     assert call_protected(api, token, organization).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 100_000 + "]" * 100_000, "\xff\xfe", "[1, 2]", '"just a string"', "null"],
+    ids=["deeply-nested", "not-utf8", "list", "string", "null"],
+)
+def test_malformed_bodies_are_422_not_500(api, body):
+    response = api.post(CLIENT_TOKEN_URL, body.encode("latin-1"), content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body"]
