@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.contrib.auth import get_user_model
+from django.utils.crypto import constant_time_compare
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from organizations.access import Caller
@@ -10,8 +10,6 @@ from organizations.errors import TokenInvalid
 from organizations.models import ApiClient, Membership
 from organizations.services import api_client_touch
 from organizations.tokens import token_decode
-
-User = get_user_model()
 
 
 class ApiClientUser:
@@ -69,6 +67,8 @@ class JWTAuthentication(BaseAuthentication):
         )
         if membership is None:
             raise TokenInvalid("The user of this token is no longer a member of its organization.")
+        if not constant_time_compare(claims.session_auth_hash, membership.user.get_session_auth_hash()):
+            raise TokenInvalid("The password changed since this token was issued.")
         caller = Caller(
             user=membership.user,
             bound_organization_id=claims.organization_id,

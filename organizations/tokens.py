@@ -1,7 +1,8 @@
 """Access tokens: HS256 JWTs (PyJWT) bound to one organization.
 
 Claims: `sub` ("client:<uuid>" or "user:<id>"), `org` (organization id), `perms` (permission codes at issue time,
-informative only: authorization always re-reads the live client or membership), `iat`, `exp`, `iss`, `jti`.
+informative only: authorization always re-reads the live client or membership), `iat`, `exp`, `iss`, `jti`; user
+tokens also carry `sah`, the user's session auth hash, so a password change ends them as it ends sessions.
 """
 
 import uuid
@@ -29,12 +30,14 @@ class TokenClaims:
     kind: str  # "client" | "user"
     subject: str
     organization_id: uuid.UUID
+    session_auth_hash: str = ""
 
 
-def _issue(*, subject: str, organization_id: uuid.UUID, permissions: list[str]) -> IssuedToken:
+def _issue(*, subject: str, organization_id: uuid.UUID, permissions: list[str], **extra) -> IssuedToken:
     now = timezone.now()
     lifetime = settings.JWT_ACCESS_TOKEN_LIFETIME
     claims = {
+        **extra,
         "sub": subject,
         "org": str(organization_id),
         "perms": sorted(permissions),
@@ -60,6 +63,8 @@ def token_issue_for_membership(*, membership: Membership) -> IssuedToken:
         subject=f"user:{membership.user_id}",
         organization_id=membership.organization_id,
         permissions=list(membership.permissions),
+        # Like a session, the token dies when the password changes.
+        sah=membership.user.get_session_auth_hash(),
     )
 
 
@@ -83,4 +88,6 @@ def token_decode(token: str) -> TokenClaims:
         raise TokenInvalid() from None
     if kind not in ("client", "user") or not subject:
         raise TokenInvalid()
-    return TokenClaims(kind=kind, subject=subject, organization_id=organization_id)
+    return TokenClaims(
+        kind=kind, subject=subject, organization_id=organization_id, session_auth_hash=str(claims.get("sah", ""))
+    )

@@ -266,3 +266,15 @@ def test_malformed_bodies_are_422_not_500(api, body):
     response = api.post(CLIENT_TOKEN_URL, body.encode("latin-1"), content_type="application/json")
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body"]
+
+
+def test_password_change_ends_the_users_tokens(api, organization):
+    membership = MembershipFactory(organization=organization)
+    credentials = {"username": membership.user.username, "password": DEFAULT_PASSWORD}
+    token = api.post(USER_TOKEN_URL, credentials, format="json").json()["access_token"]
+    assert call_protected(api, token, organization).status_code == 200
+
+    membership.user.set_password("a brand new password 42")
+    membership.user.save(update_fields=["password"])
+
+    assert call_protected(api, token, organization).status_code == 401
