@@ -20,6 +20,7 @@ help:
 	@echo "make test    - the whole test suite"
 	@echo "make lint    - ruff, migrations check, OpenAPI schema validation"
 	@echo "make worker  - a Celery worker with beat (needs REDIS_URL)"
+	@echo "make bench   - benchmarks, as ratios against a baseline measured in the same run"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is required (Django 6). Set PYTHON=/path/to/python3.12"; exit 1; }
@@ -58,6 +59,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
