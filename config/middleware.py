@@ -2,6 +2,7 @@
 
 import logging
 import re
+import time
 import uuid
 
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +11,7 @@ from config.api.dialects import dialect_for_path
 from config.logging import request_id_var
 
 logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("config.access")
 
 # A caller-supplied id is kept only when it is short and plain, so it cannot inject into logs or headers.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -27,12 +29,32 @@ class RequestIdMiddleware:
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)
+        started = time.perf_counter()
         try:
             response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            # One structured line per request; the path only (query strings may carry personal data).
+            access_logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "principal": _principal(request),
+                },
+            )
         finally:
             request_id_var.reset(token)
-        response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+def _principal(request: HttpRequest) -> str:
+    user = getattr(request, "user", None)  # DRF sets the token's principal here too
+    return str(user) if user is not None and user.is_authenticated else "anonymous"
 
 
 class ApiErrorFallbackMiddleware:
