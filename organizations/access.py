@@ -40,6 +40,12 @@ class Caller:
     def rate_limit_key(self) -> str:
         return f"client:{self.api_client.pk}" if self.api_client else f"user:{self.user.pk}"
 
+    def role_in(self, organization_id: uuid.UUID) -> str | None:
+        """The caller's membership role there; None for API clients, which hold permissions but no role."""
+        if self.api_client is not None or self.permissions_in(organization_id) is None:
+            return None
+        return self._roles.get(organization_id)
+
     def permissions_in(self, organization_id: uuid.UUID) -> frozenset[str] | None:
         """The caller's permission codes in that organization, or None when the caller does not belong to it."""
         if self.bound_organization_id is not None and organization_id != self.bound_organization_id:

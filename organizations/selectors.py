@@ -87,3 +87,12 @@ def get_or_404(queryset: QuerySet, **lookup):
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, DjangoValidationError):
         raise NotFound() from None
+
+
+def membership_list_for_user(*, user) -> QuerySet[Membership]:
+    """The user's memberships with their organizations, ordered by organization name (the web switcher's order)."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name", "organization_id")
+    )

@@ -57,8 +57,20 @@ def membership_create(*, organization: Organization, user, role: str) -> Members
         raise AlreadyMember() from None
 
 
-def member_invite_existing(*, organization: Organization, identifier: str, role: str) -> Membership:
-    """Adds an existing user, found by username or email, to the organization."""
+def _require_owner_for_owner_role(*, actor_role: str | None, touches_owner: bool) -> None:
+    """Admins manage members, but only an owner may hand out, change or take away the owner role."""
+    if touches_owner and actor_role != Role.OWNER:
+        raise PermissionDenied("Only an owner can grant, change or remove the owner role.")
+
+
+def member_invite_existing(
+    *, organization: Organization, identifier: str, role: str, actor_role: str | None
+) -> Membership:
+    """Adds an existing user, found by username or email, to the organization.
+
+    `actor_role` is the role of whoever asks (None for an API client); see `_require_owner_for_owner_role`.
+    """
+    _require_owner_for_owner_role(actor_role=actor_role, touches_owner=role == Role.OWNER)
     user = user_find(identifier=identifier)
     if user is None:
         raise ValidationFailed.single(("body", "identifier"), "No active user has that username or email.", "not_found")
@@ -74,10 +86,13 @@ def _lock_owners(organization: Organization) -> int:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str) -> Membership:
+def membership_change_role(*, membership: Membership, role: str, actor_role: str | None) -> Membership:
     if role not in Role.values:
         raise ValidationFailed.single(("body", "role"), f"'{role}' is not a valid role.", "invalid_choice")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _require_owner_for_owner_role(
+        actor_role=actor_role, touches_owner=Role.OWNER in (role, membership.role) and role != membership.role
+    )
     if membership.role == Role.OWNER and role != Role.OWNER and _lock_owners(membership.organization) <= 1:
         raise LastOwner()
     membership.role = role
@@ -86,8 +101,9 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
 
 
 @transaction.atomic
-def membership_delete(*, membership: Membership) -> None:
+def membership_delete(*, membership: Membership, actor_role: str | None) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _require_owner_for_owner_role(actor_role=actor_role, touches_owner=membership.role == Role.OWNER)
     if membership.role == Role.OWNER and _lock_owners(membership.organization) <= 1:
         raise LastOwner("An organization must keep at least one owner; make someone else owner first.")
     membership.delete()

@@ -1,7 +1,29 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from organizations import views
 
+# Only the account pages the product offers (no password reset by email yet), with our templates.
+account_urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]
+
 urlpatterns = [
+    *account_urlpatterns,
     path("", views.home, name="home"),
+    path("organizations/switch", views.organization_switch, name="organization-switch"),
+    path("organizations/api-clients", views.api_client_list, name="org-api-clients"),
+    path("organizations/api-clients/<uuid:pk>/revoke", views.api_client_revoke, name="org-api-client-revoke"),
+    path("organizations/signing-keys", views.signing_key_list, name="org-signing-keys"),
+    path(
+        "organizations/signing-keys/<uuid:pk>/deactivate",
+        views.signing_key_deactivate,
+        name="org-signing-key-deactivate",
+    ),
+    path("organizations/members", views.member_list, name="org-members"),
+    path("organizations/members/<uuid:pk>/role", views.member_change_role, name="org-member-role"),
+    path("organizations/members/<uuid:pk>/remove", views.member_remove, name="org-member-remove"),
 ]

@@ -52,6 +52,11 @@ class OrganizationAPIView(APIView):
         require_permission(self.access.permissions, self.required_permissions.get(request.method))
 
     @property
+    def actor_role(self) -> str | None:
+        """The caller's role in the requester organization (None for API clients)."""
+        return caller_for_request(self.request).role_in(self.access.requester.pk)
+
+    @property
     def organization(self) -> Organization:
         """The organization whose resources this request addresses (the target)."""
         return self.access.target

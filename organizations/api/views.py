@@ -138,7 +138,7 @@ class MemberListView(OrganizationAPIView):
     def post(self, request):
         data = validated(s.MemberCreateInput, request.data)
         membership = services.member_invite_existing(
-            organization=self.organization, identifier=data["identifier"], role=data["role"]
+            organization=self.organization, identifier=data["identifier"], role=data["role"], actor_role=self.actor_role
         )
         return Response(s.MemberOutput(membership).data, status=status.HTTP_201_CREATED)
 
@@ -159,7 +159,9 @@ class MemberDetailView(OrganizationAPIView):
     def patch(self, request, member_id):
         membership = self.get_membership(member_id)
         data = validated(s.MemberUpdateInput, request.data)
-        membership = services.membership_change_role(membership=membership, role=data["role"])
+        membership = services.membership_change_role(
+            membership=membership, role=data["role"], actor_role=self.actor_role
+        )
         return Response(s.MemberOutput(membership).data)
 
     @extend_schema(
@@ -170,7 +172,7 @@ class MemberDetailView(OrganizationAPIView):
         responses={204: OpenApiResponse(description="Removed"), **organization_errors(403, 404, 422)},
     )
     def delete(self, request, member_id):
-        services.membership_delete(membership=self.get_membership(member_id))
+        services.membership_delete(membership=self.get_membership(member_id), actor_role=self.actor_role)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

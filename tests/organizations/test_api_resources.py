@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from organizations.models import ApiClient, Membership, SigningKey
-from organizations.tokens import token_issue_for_client
+from organizations.tokens import token_issue_for_client, token_issue_for_membership
 from tests.conftest import bearer, org_headers
 from tests.factories import ApiClientFactory, MembershipFactory, OrganizationFactory, SigningKeyFactory, UserFactory
 
@@ -237,8 +237,9 @@ def test_unknown_user_and_bad_role_are_422(api, headers):
     }
 
 
-def test_last_owner_cannot_be_demoted_or_removed(api, organization, headers):
+def test_last_owner_cannot_be_demoted_or_removed(api, organization):
     only_owner = MembershipFactory(organization=organization, role="owner")
+    headers = {**bearer(token_issue_for_membership(membership=only_owner).access_token), **org_headers(organization)}
 
     demote = api.patch(f"/api/v1/members/{only_owner.pk}", {"role": "viewer"}, format="json", **headers)
     remove = api.delete(f"/api/v1/members/{only_owner.pk}", **headers)
@@ -248,6 +249,33 @@ def test_last_owner_cannot_be_demoted_or_removed(api, organization, headers):
     assert remove.status_code == 422
     only_owner.refresh_from_db()
     assert only_owner.role == "owner"
+
+
+def test_only_an_owner_grants_changes_or_removes_the_owner_role(api, organization, headers):
+    owner = MembershipFactory(organization=organization, role="owner")
+    admin = MembershipFactory(organization=organization, role="admin")
+    outsider = UserFactory()
+    admin_headers = {**bearer(token_issue_for_membership(membership=admin).access_token), **org_headers(organization)}
+    owner_headers = {**bearer(token_issue_for_membership(membership=owner).access_token), **org_headers(organization)}
+
+    for caller in (headers, admin_headers):  # an API client, then an admin user
+        attempts = [
+            api.patch(f"/api/v1/members/{admin.pk}", {"role": "owner"}, format="json", **caller),
+            api.patch(f"/api/v1/members/{owner.pk}", {"role": "viewer"}, format="json", **caller),
+            api.delete(f"/api/v1/members/{owner.pk}", **caller),
+            api.post("/api/v1/members", {"identifier": outsider.username, "role": "owner"}, format="json", **caller),
+        ]
+        assert [r.status_code for r in attempts] == [403, 403, 403, 403]
+    assert set(Membership.objects.filter(organization=organization).values_list("role", flat=True)) == {
+        "owner",
+        "admin",
+    }
+    # an admin still manages non-owners
+    assert (
+        api.patch(f"/api/v1/members/{admin.pk}", {"role": "viewer"}, format="json", **admin_headers).status_code == 200
+    )
+    promoted = api.patch(f"/api/v1/members/{admin.pk}", {"role": "owner"}, format="json", **owner_headers)
+    assert promoted.status_code == 200
 
 
 def test_another_tenants_member_answers_404(api, headers):

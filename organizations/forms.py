@@ -1,0 +1,84 @@
+"""Web forms. They check the shape of the input; the services decide the business rules and say what is wrong."""
+
+from django import forms
+
+from config.errors import DomainError, PermissionDenied, ValidationFailed
+from organizations.errors import AlreadyMember, LastOwner, SigningKeyExists
+from organizations.models import ApiClient, PermissionCode, Role, SigningKey
+
+MAX_RATE_LIMIT_PER_MINUTE = 1_000_000
+
+
+class DomainErrorForm(forms.Form):
+    """A form that shows a service's domain error next to the field it is about.
+
+    A `ValidationFailed` item goes to the field named by the last part of its `loc`; other errors go to the field
+    `domain_error_fields` maps their class to, or to the top of the form.
+    """
+
+    domain_error_fields: dict[type[DomainError], str] = {}
+
+    def add_domain_error(self, error: DomainError) -> None:
+        if isinstance(error, ValidationFailed) and error.errors:
+            for item in error.errors:
+                name = item.loc[-1] if item.loc else None
+                self.add_error(name if name in self.fields else None, item.msg)
+            return
+        name = next((f for cls, f in self.domain_error_fields.items() if isinstance(error, cls)), None)
+        self.add_error(name, error.message)
+
+
+class OrganizationSwitchForm(forms.Form):
+    organization_id = forms.UUIDField()
+    next = forms.CharField(required=False)
+
+
+class ApiClientCreateForm(DomainErrorForm):
+    domain_error_fields = {PermissionDenied: "permissions"}
+
+    name = forms.CharField(
+        max_length=ApiClient._meta.get_field("name").max_length,
+        help_text="So you recognise it later, e.g. “ERP sync (production)”.",
+    )
+    permissions = forms.MultipleChoiceField(
+        choices=PermissionCode.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one permission."},
+    )
+    rate_limit_per_minute = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_RATE_LIMIT_PER_MINUTE,
+        label="Rate limit per minute",
+        help_text="Optional. Leave empty for the installation default.",
+    )
+
+
+class SigningKeyCreateForm(DomainErrorForm):
+    domain_error_fields = {SigningKeyExists: "public_key"}
+
+    label = forms.CharField(max_length=SigningKey._meta.get_field("label").max_length)
+    public_key = forms.CharField(
+        max_length=SigningKey._meta.get_field("public_key").max_length,
+        label="Public key",
+        help_text="A compressed secp256k1 public key in hex (66 characters, starting 02 or 03) or an xpub.",
+        widget=forms.TextInput(attrs={"class": "mono", "spellcheck": "false", "autocomplete": "off"}),
+    )
+
+
+class MemberInviteForm(DomainErrorForm):
+    domain_error_fields = {AlreadyMember: "identifier"}
+
+    identifier = forms.CharField(
+        max_length=254,
+        label="Username or email",
+        help_text="The person must already have an account.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+
+class MembershipRoleForm(DomainErrorForm):
+    domain_error_fields = {LastOwner: "role"}
+
+    role = forms.ChoiceField(choices=Role.choices)

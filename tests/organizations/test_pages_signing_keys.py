@@ -1,0 +1,145 @@
+"""The signing keys page: list, add (inline errors keep the input), deactivate, permissions, scoping."""
+
+import base58
+import pytest
+from coincurve import PrivateKey
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from organizations.models import Role, SigningKey
+from tests.factories import MembershipFactory, SigningKeyFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/organizations/signing-keys"
+
+
+def compressed_hex() -> str:
+    return PrivateKey().public_key.format(compressed=True).hex()
+
+
+def xpub() -> str:
+    raw = bytes.fromhex("0488b21e") + b"\x00" * 9 + b"\x11" * 32 + bytes.fromhex(compressed_hex())
+    return base58.b58encode_check(raw).decode()
+
+
+@pytest.fixture
+def manager(client):
+    membership = MembershipFactory(role=Role.OWNER)
+    client.force_login(membership.user)
+    return membership
+
+
+def test_page_lists_the_organizations_keys_only(client, manager):
+    mine = SigningKeyFactory(organization=manager.organization, label="Treasury signer")
+    other = SigningKeyFactory(label="Someone else's key")
+
+    page = client.get(URL).text
+
+    assert "Treasury signer" in page
+    assert mine.public_key in page
+    assert "Someone else's key" not in page
+    assert other.public_key not in page
+
+
+@pytest.mark.parametrize("make_key", [compressed_hex, xpub], ids=["compressed", "xpub"])
+def test_a_valid_key_is_added_and_listed(client, manager, make_key):
+    public_key = make_key()
+
+    response = client.post(URL, {"label": "Hot wallet", "public_key": public_key}, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [(URL, 302)]
+    assert "Signing key “Hot wallet” added." in response.text
+    assert public_key in response.text
+    key = SigningKey.objects.get(organization=manager.organization)
+    assert (key.label, key.public_key, key.active, key.created_by) == ("Hot wallet", public_key, True, manager.user)
+
+
+def test_a_bad_key_shows_an_inline_error_and_keeps_the_label(client, manager):
+    response = client.post(URL, {"label": "Cold storage", "public_key": "04deadbeef"})
+
+    assert response.status_code == 200
+    page = response.text
+    assert (
+        '<div class="field-error" id="id_public_key_error"><p>'
+        "A public key must be 33 bytes (66 hex characters), compressed.</p>" in page
+    )
+    assert 'value="Cold storage"' in page
+    assert 'value="04deadbeef"' in page
+    assert not SigningKey.objects.exists()
+
+
+def test_an_uncompressed_prefix_is_refused_inline(client, manager):
+    response = client.post(URL, {"label": "K", "public_key": "04" + "ab" * 32})
+
+    assert "The public key must be in compressed form (02 or 03 prefix)." in response.text
+    assert not SigningKey.objects.exists()
+
+
+def test_missing_fields_are_shown_inline(client, manager):
+    response = client.post(URL, {"label": "", "public_key": ""})
+
+    assert '<div class="field-error" id="id_label_error"><p>This field is required.</p></div>' in response.text
+    assert '<div class="field-error" id="id_public_key_error"><p>This field is required.</p></div>' in response.text
+
+
+def test_a_key_already_registered_is_refused_next_to_the_key(client, manager):
+    existing = SigningKeyFactory(organization=manager.organization)
+
+    response = client.post(URL, {"label": "Again", "public_key": existing.public_key})
+
+    assert response.status_code == 200
+    assert (
+        '<div class="field-error" id="id_public_key_error"><p>'
+        "This public key is already registered for the organization.</p>" in response.text
+    )
+    assert 'value="Again"' in response.text
+    assert SigningKey.objects.count() == 1
+
+
+def test_deactivate_marks_the_key_inactive(client, manager):
+    key = SigningKeyFactory(organization=manager.organization, label="Old signer")
+
+    response = client.post(reverse("org-signing-key-deactivate", args=[key.pk]), follow=True)
+
+    assert response.status_code == 200
+    assert "Signing key “Old signer” deactivated." in response.text
+    assert '<span class="badge badge--muted">Deactivated</span>' in response.text
+    key.refresh_from_db()
+    assert key.active is False
+    assert key.deactivated_at is not None
+
+
+def test_deactivating_another_organizations_key_answers_404_and_changes_nothing(client, manager):
+    foreign = SigningKeyFactory()
+
+    response = client.post(reverse("org-signing-key-deactivate", args=[foreign.pk]))
+
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    foreign.refresh_from_db()
+    assert foreign.active is True
+
+
+def test_a_viewer_gets_403_and_changes_nothing(client):
+    membership = MembershipFactory(role=Role.VIEWER)
+    key = SigningKeyFactory(organization=membership.organization)
+    client.force_login(membership.user)
+
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, {"label": "x", "public_key": compressed_hex()}).status_code == 403
+    assert client.post(reverse("org-signing-key-deactivate", args=[key.pk])).status_code == 403
+    assert SigningKey.objects.filter(active=True).count() == 1
+
+
+def test_list_query_count_does_not_grow_with_rows(client, manager, django_assert_num_queries):
+    SigningKeyFactory(organization=manager.organization)
+    with CaptureQueriesContext(connection) as one:
+        client.get(URL)
+
+    SigningKeyFactory.create_batch(49, organization=manager.organization)
+    with django_assert_num_queries(len(one)):
+        response = client.get(URL)
+    assert response.text.count("badge--success") == 50
