@@ -13,12 +13,13 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint migrate demo worker bench clean
+.PHONY: help install run test lint ci migrate demo worker bench clean
 
 help:
 	@echo "make run     - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test    - the whole test suite"
 	@echo "make lint    - ruff, migrations check, OpenAPI schema validation"
+	@echo "make ci      - what CI runs (.ci/run): services up, static checks, the suite without and with services"
 	@echo "make worker  - a Celery worker with beat (needs REDIS_URL)"
 	@echo "make bench   - benchmarks, as ratios against a baseline measured in the same run"
 
@@ -57,8 +58,12 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+ci:
+	bash .ci/run
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -1,6 +1,6 @@
 """OpenAPI pieces shared by both dialects: documented error bodies."""
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 
@@ -17,8 +17,16 @@ class NetworkErrorOutput(serializers.Serializer):
     details = NetworkErrorDetailOutput(many=True, required=False)
 
 
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
+class LocPartField(serializers.Field):
+    """A step of an error location: a field name, or the index of an item in a list."""
+
+    def to_representation(self, value):
+        return value
+
+
 class OrganizationErrorItemOutput(serializers.Serializer):
-    loc = serializers.ListField(child=serializers.CharField())
+    loc = serializers.ListField(child=LocPartField())
     msg = serializers.CharField()
     type = serializers.CharField()
     code = serializers.CharField()

@@ -1,0 +1,53 @@
+"""config.settings.production: `check --deploy` is clean, and required secrets have no defaults."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _production_env() -> dict[str, str]:
+    """What a deployment sets, and nothing the test run itself put in the environment (DJANGO_ALLOW_ASYNC_UNSAFE...)."""
+    passed_through = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DATABASE_URL", "REDIS_URL")
+    return {
+        **{name: os.environ[name] for name in passed_through if name in os.environ},
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "example.com",
+    }
+
+
+def test_check_deploy_is_clean():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("required", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_refuses_to_start_without_a_required_setting(required):
+    env = _production_env()
+    del env[required]
+
+    result = _manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert required in result.stderr
