@@ -204,9 +204,11 @@ def api_client_authenticate(*, client_id: str, client_secret: str) -> ApiClient:
         if client_id
         else None
     )
-    # Hash even when the client is unknown, so response time does not reveal which client ids exist.
-    valid = check_password(client_secret or "", api_client.secret_hash if api_client else make_password(None))
-    if api_client is None or not valid:
+    if api_client is None:
+        # Run the hasher anyway (as Django's ModelBackend does), so timing does not reveal which client ids exist.
+        make_password(client_secret or "")
+        raise InvalidCredentials()
+    if not check_password(client_secret or "", api_client.secret_hash):
         raise InvalidCredentials()
     api_client_touch(api_client=api_client)
     return api_client

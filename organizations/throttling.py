@@ -18,3 +18,15 @@ class PrincipalRateThrottle(CacheWindowThrottle):
     def key_for(self, request) -> str | None:
         caller = caller_for_request(request)
         return caller.rate_limit_key if caller is not None else f"ip:{self.get_ident(request)}"
+
+
+class CredentialsRateThrottle(CacheWindowThrottle):
+    """Token endpoints: per IP, far stricter than API calls, against password and secret guessing."""
+
+    group = "credentials"
+
+    def limit_for(self, request) -> int | None:
+        return settings.API_CREDENTIALS_RATE_LIMIT_PER_MINUTE
+
+    def key_for(self, request) -> str | None:
+        return f"ip:{self.get_ident(request)}"

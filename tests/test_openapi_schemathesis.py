@@ -42,6 +42,7 @@ def credentials(db, settings):
     # Hundreds of requests per test from one client: the rate limits are not what this test is about.
     settings.API_RATE_LIMIT_PER_MINUTE = 1_000_000
     settings.API_GLOBAL_RATE_LIMIT_PER_MINUTE = 1_000_000
+    settings.API_CREDENTIALS_RATE_LIMIT_PER_MINUTE = 1_000_000
     organization = OrganizationFactory()
     MembershipFactory(organization=organization)
     api_client = ApiClientFactory(organization=organization)

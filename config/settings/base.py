@@ -165,6 +165,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_PAGINATION_CLASS": None,
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),  # trusted proxies in front: whose address is the client's
 }
 
 SPECTACULAR_SETTINGS = {
@@ -197,6 +198,8 @@ JWT_ISSUER = env("JWT_ISSUER", default="partner-network")
 # Rate limits (requests per minute): per API client / user, and for the whole installation.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 API_GLOBAL_RATE_LIMIT_PER_MINUTE = env.int("API_GLOBAL_RATE_LIMIT_PER_MINUTE", default=2000)
+# The token endpoints, per client IP (DRF's NUM_PROXIES decides which address that is behind a proxy).
+API_CREDENTIALS_RATE_LIMIT_PER_MINUTE = env.int("API_CREDENTIALS_RATE_LIMIT_PER_MINUTE", default=30)
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # The counters are fixed one-minute windows kept with atomic cache increments (django-ratelimit).
 SILENCED_SYSTEM_CHECKS: list[str] = []

@@ -14,11 +14,13 @@ from rest_framework.views import APIView
 from config.api.pagination import OffsetPage
 from config.api.parsers import JSONParser
 from config.api.schema import organization_errors
+from config.api.throttling import InstallationRateThrottle
 from organizations import selectors, services
 from organizations.access import Scenario, caller_for_request
 from organizations.api import serializers as s
 from organizations.api.base import ORGANIZATION_HEADERS, OrganizationAPIView
 from organizations.models import Organization, PermissionCode
+from organizations.throttling import CredentialsRateThrottle
 from organizations.tokens import IssuedToken
 
 TAG_AUTH = "Authentication"
@@ -43,9 +45,14 @@ def token_response(token: IssuedToken) -> Response:
     return Response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
+# Anonymous callers: the installation ceiling plus a strict per-IP limit against credential guessing.
+CREDENTIAL_THROTTLES = [InstallationRateThrottle, CredentialsRateThrottle]
+
+
 class ClientTokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = CREDENTIAL_THROTTLES
     parser_classes = [JSONParser, FormParser]
 
     @extend_schema(
@@ -65,6 +72,7 @@ class ClientTokenView(APIView):
 class UserTokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = CREDENTIAL_THROTTLES
 
     @extend_schema(
         tags=[TAG_AUTH],

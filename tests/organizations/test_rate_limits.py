@@ -68,11 +68,19 @@ def test_network_dialect_429_shape(api, organization, settings):
     assert "Retry-After" in response
 
 
-def test_anonymous_token_requests_are_limited_per_ip(api, settings):
-    settings.API_RATE_LIMIT_PER_MINUTE = 2
-    bad = {"client_id": "nope", "client_secret": "nope"}
-    statuses = [api.post("/api/v1/oauth2/token", bad, format="json").status_code for _ in range(3)]
-    assert statuses == [401, 401, 429]
+def test_token_endpoints_are_limited_per_ip_more_strictly(api, settings, organization):
+    settings.API_CREDENTIALS_RATE_LIMIT_PER_MINUTE = 3
+    api_client = ApiClientFactory(organization=organization)
+    bad = {"client_id": api_client.client_id, "client_secret": "guess"}
+    good = {"client_id": api_client.client_id, "client_secret": api_client.raw_secret}
+    statuses = [api.post("/api/v1/oauth2/token", bad, format="json").status_code for _ in range(2)]
+    statuses.append(api.post("/api/v1/auth/token", {"username": "x", "password": "y"}, format="json").status_code)
+    # the budget is shared by both token endpoints and spent: even the right secret waits now
+    statuses.append(api.post("/api/v1/oauth2/token", good, format="json").status_code)
+    assert statuses == [401, 401, 401, 429]
+    # another address has its own budget
+    other = api.post("/api/v1/oauth2/token", good, format="json", REMOTE_ADDR="203.0.113.9")
+    assert other.status_code == 200
 
 
 @pytest.mark.redis
