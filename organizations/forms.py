@@ -1,6 +1,7 @@
 """Web forms. They check the shape of the input; the services decide the business rules and say what is wrong."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 from config.errors import DomainError, PermissionDenied, ValidationFailed
 from organizations.errors import AlreadyMember, LastOwner, SigningKeyExists
@@ -82,3 +83,14 @@ class MembershipRoleForm(DomainErrorForm):
     domain_error_fields = {LastOwner: "role"}
 
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class SignInForm(AuthenticationForm):
+    """Refuses without checking the password while the view says the address is over its attempt budget."""
+
+    def clean(self):
+        if getattr(self.request, "sign_in_refused", False):
+            raise forms.ValidationError(
+                "Too many sign-in attempts from your address. Wait a minute and try again.", code="rate_limited"
+            )
+        return super().clean()

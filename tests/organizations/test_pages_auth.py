@@ -52,6 +52,23 @@ def test_sign_in_with_a_wrong_password_shows_an_error_and_keeps_the_username(cli
     assert user.pk  # still there, nothing changed
 
 
+def test_sign_in_attempts_are_limited_per_address(client, settings):
+    settings.LOGIN_ATTEMPTS_PER_MINUTE = 2
+    membership = MembershipFactory()
+    wrong = {"username": membership.user.username, "password": "guess"}
+
+    statuses = [client.post("/accounts/login/", wrong).status_code for _ in range(2)]
+    limited = client.post("/accounts/login/", {**wrong, "password": DEFAULT_PASSWORD})
+
+    assert statuses == [200, 200]
+    assert limited.status_code == 429
+    assert "Too many sign-in attempts" in limited.text
+    assert int(limited["Retry-After"]) >= 1
+    assert "_auth_user_id" not in client.session  # even the right password waits
+    other = Client(REMOTE_ADDR="203.0.113.7").post("/accounts/login/", {**wrong, "password": DEFAULT_PASSWORD})
+    assert other.status_code == 302
+
+
 def test_sign_in_follows_next(client):
     membership = MembershipFactory()
 
