@@ -34,7 +34,8 @@ class Caller:
     user: object | None = None
     api_client: ApiClient | None = None
     bound_organization_id: uuid.UUID | None = None
-    _roles: dict[uuid.UUID, str] | None = field(default=None, repr=False)
+    # organization id → role; loaded on first use for session users, given by authentication for user tokens
+    roles: dict[uuid.UUID, str] | None = field(default=None, repr=False)
 
     @property
     def rate_limit_key(self) -> str:
@@ -44,7 +45,7 @@ class Caller:
         """The caller's membership role there; None for API clients, which hold permissions but no role."""
         if self.api_client is not None or self.permissions_in(organization_id) is None:
             return None
-        return self._roles.get(organization_id)
+        return self.roles.get(organization_id)
 
     def permissions_in(self, organization_id: uuid.UUID) -> frozenset[str] | None:
         """The caller's permission codes in that organization, or None when the caller does not belong to it."""
@@ -52,9 +53,9 @@ class Caller:
             return None
         if self.api_client is not None:
             return frozenset(self.api_client.permissions)
-        if self._roles is None:
-            self._roles = membership_roles_for_user(user=self.user)
-        role = self._roles.get(organization_id)
+        if self.roles is None:
+            self.roles = membership_roles_for_user(user=self.user)
+        role = self.roles.get(organization_id)
         return ROLE_PERMISSIONS[role] if role else None
 
 

@@ -72,7 +72,7 @@ class JWTAuthentication(BaseAuthentication):
         caller = Caller(
             user=membership.user,
             bound_organization_id=claims.organization_id,
-            _roles={membership.organization_id: membership.role},
+            roles={membership.organization_id: membership.role},
         )
         return membership.user, caller
 

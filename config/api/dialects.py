@@ -39,10 +39,27 @@ _ORG_TYPES = {
 }
 
 
-class NetworkDialect:
+class Dialect:
+    """How one API dialect renders an `ApiError`: the status of validation errors and the body."""
+
+    validation_status: int
+
+    def body(self, error: ApiError, request_id: str) -> dict:
+        raise NotImplementedError
+
+    def error_response(self, *, status: int, message: str, request_id: str) -> JsonResponse:
+        return self.render(ApiError(status=status, message=message), request_id)
+
+    def render(self, error: ApiError, request_id: str) -> JsonResponse:
+        response = JsonResponse(self.body(error, request_id), status=error.status)
+        for key, value in error.headers.items():
+            response[key] = value
+        return response
+
+
+class NetworkDialect(Dialect):
     """`{"error": "<message>", "name": "<ErrorName>", "requestId": "<id>"}`; a 400 may add `details`."""
 
-    name = "network"
     validation_status = 400
 
     def body(self, error: ApiError, request_id: str) -> dict:
@@ -58,20 +75,10 @@ class NetworkDialect:
             ]
         return body
 
-    def error_response(self, *, status: int, message: str, request_id: str) -> JsonResponse:
-        return self.render(ApiError(status=status, message=message), request_id)
 
-    def render(self, error: ApiError, request_id: str) -> JsonResponse:
-        response = JsonResponse(self.body(error, request_id), status=error.status)
-        for key, value in error.headers.items():
-            response[key] = value
-        return response
-
-
-class OrganizationDialect(NetworkDialect):
+class OrganizationDialect(Dialect):
     """`{"detail": [{"loc": [...], "msg": "...", "type": "...", "code": "..."}]}`; validation is 422."""
 
-    name = "organization"
     validation_status = 422
 
     def body(self, error: ApiError, request_id: str) -> dict:
@@ -116,7 +123,7 @@ NETWORK = NetworkDialect()
 ORGANIZATION = OrganizationDialect()
 
 
-def dialect_for_path(path: str) -> NetworkDialect | None:
+def dialect_for_path(path: str) -> Dialect | None:
     """The dialect that owns a URL path, or None for non-API paths (pages, admin)."""
     if path.startswith(NETWORK_PREFIX):
         return NETWORK
