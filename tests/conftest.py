@@ -8,8 +8,10 @@ when REDIS_URL answers. Otherwise they are skipped with the reason printed — u
 import os
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from organizations.tokens import token_issue_for_client, token_issue_for_membership
@@ -66,6 +68,13 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def frozen_clock():
+    """Rate-limit windows are fixed minutes: freeze time so a test's requests cannot straddle a window boundary."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_sign_in_with_a_wrong_password_shows_an_error_and_keeps_the_username(cli
     assert user.pk  # still there, nothing changed
 
 
-def test_sign_in_attempts_are_limited_per_address(client, settings):
+def test_sign_in_attempts_are_limited_per_address(client, settings, frozen_clock):
     settings.LOGIN_ATTEMPTS_PER_MINUTE = 2
     membership = MembershipFactory()
     wrong = {"username": membership.user.username, "password": "guess"}

@@ -9,7 +9,7 @@ from organizations.tokens import token_issue_for_client
 from tests.conftest import bearer, org_headers
 from tests.factories import ApiClientFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 URL = "/api/v1/organization"
 
 
