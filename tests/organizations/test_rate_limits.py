@@ -91,4 +91,3 @@ def test_counters_live_in_redis_when_configured(api, organization, settings):
     assert [api.get(URL, **headers).status_code for _ in range(3)] == [200, 200, 429]
     keys = redis.Redis.from_url(settings.REDIS_URL).keys("*rl:*")
     assert keys, "rate-limit counters should be stored in Redis"
-
