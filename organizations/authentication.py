@@ -5,6 +5,7 @@ import uuid
 from django.utils.crypto import constant_time_compare
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from config.api.exceptions import WWW_AUTHENTICATE
 from organizations.access import Caller
 from organizations.errors import TokenInvalid
 from organizations.models import ApiClient, Membership
@@ -77,7 +78,7 @@ class JWTAuthentication(BaseAuthentication):
         return membership.user, caller
 
     def authenticate_header(self, request) -> str:
-        return 'Bearer realm="api"'
+        return WWW_AUTHENTICATE
 
 
 def _uuid_or_none(value: str):

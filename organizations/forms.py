@@ -5,9 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from config.errors import DomainError, PermissionDenied, ValidationFailed
 from organizations.errors import AlreadyMember, LastOwner, SigningKeyExists
-from organizations.models import ApiClient, PermissionCode, Role, SigningKey
-
-MAX_RATE_LIMIT_PER_MINUTE = 1_000_000
+from organizations.models import API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, ApiClient, PermissionCode, Role, SigningKey
 
 
 class DomainErrorForm(forms.Form):
@@ -49,7 +47,7 @@ class ApiClientCreateForm(DomainErrorForm):
     rate_limit_per_minute = forms.IntegerField(
         required=False,
         min_value=1,
-        max_value=MAX_RATE_LIMIT_PER_MINUTE,
+        max_value=API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE,
         label="Rate limit per minute",
         help_text="Optional. Leave empty for the installation default.",
     )

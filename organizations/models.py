@@ -106,6 +106,9 @@ class License(models.Model):
         return f"{self.get_product_display()} license for {self.organization}"
 
 
+API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE = 100_000
+
+
 class ApiClient(models.Model):
     """Machine credentials of an organization. The secret is shown once and stored only as a password hash."""
 
@@ -133,6 +136,11 @@ class ApiClient(models.Model):
                 name="api_client_revocation_consistent",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="api_client_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(rate_limit_per_minute__isnull=True)
+                | Q(rate_limit_per_minute__gte=1, rate_limit_per_minute__lte=API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE),
+                name="api_client_rate_limit_range",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,8 @@ from config.errors import ApiError, DomainError, FieldError, RateLimited, Valida
 from config.logging import current_request_id
 
 logger = logging.getLogger("config.api")
+# The challenge every 401 carries (RFC 6750); the API's only scheme is Bearer.
+WWW_AUTHENTICATE = 'Bearer realm="api"'
 
 
 def exception_handler(exc: Exception, context: dict) -> Response:
@@ -19,7 +21,7 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     dialect = dialect_for_path(request.path if request is not None else "") or ORGANIZATION
     error = to_api_error(exc, validation_status=dialect.validation_status)
     if error.status == 401:  # RFC 6750: tell the client which scheme to use
-        error.headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
+        error.headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
     if error.status >= 500:
         logger.error("Unhandled exception in %s", context.get("view").__class__.__name__, exc_info=exc)
     return Response(dialect.body(error, current_request_id()), status=error.status, headers=error.headers)

@@ -2,7 +2,15 @@
 
 from rest_framework import serializers
 
-from organizations.models import ApiClient, Membership, Organization, PermissionCode, Role, SigningKey
+from organizations.models import (
+    API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE,
+    ApiClient,
+    Membership,
+    Organization,
+    PermissionCode,
+    Role,
+    SigningKey,
+)
 
 
 class ClientCredentialsInput(serializers.Serializer):
@@ -52,7 +60,9 @@ class ApiClientCreateInput(serializers.Serializer):
     permissions = serializers.ListField(
         child=serializers.ChoiceField(choices=PermissionCode.choices), min_length=1, max_length=len(PermissionCode)
     )
-    rate_limit_per_minute = serializers.IntegerField(min_value=1, max_value=100_000, required=False, allow_null=True)
+    rate_limit_per_minute = serializers.IntegerField(
+        min_value=1, max_value=API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, required=False, allow_null=True
+    )
 
 
 class ApiClientOutput(serializers.ModelSerializer):
