@@ -42,17 +42,17 @@ class ValidationFailed(DomainError):
         return cls([FieldError(loc=loc, msg=msg, code=code)])
 
 
-class NotAuthenticated(DomainError):
+class Unauthenticated(DomainError):
     status = 401
     default_message = "Authentication credentials were not provided or are not valid."
 
 
-class PermissionDenied(DomainError):
+class Forbidden(DomainError):
     status = 403
     default_message = "You do not have permission to perform this action."
 
 
-class NotFound(DomainError):
+class ObjectNotFound(DomainError):
     status = 404
     default_message = "Not found."
 
@@ -69,15 +69,6 @@ class UnprocessableEntity(DomainError):
     default_message = "The request cannot be processed."
 
 
-class RateLimited(DomainError):
-    status = 429
-    default_message = "Too many requests."
-
-    def __init__(self, retry_after: int, message: str | None = None) -> None:
-        self.retry_after = retry_after
-        super().__init__(message)
-
-
 @dataclass
 class ApiError:
     """An error normalised for rendering: what every dialect needs to build its body."""
@@ -87,4 +78,3 @@ class ApiError:
     code: str = ""  # a specific name (a domain error's code); empty means "the generic one for the status"
     errors: list[FieldError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
-    is_validation: bool = False

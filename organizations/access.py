@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from config.errors import FieldError, PermissionDenied, ValidationFailed
+from config.errors import FieldError, Forbidden, ValidationFailed
 from organizations.models import ROLE_PERMISSIONS, ApiClient, Organization
 from organizations.selectors import membership_roles_for_user, organization_connection_between
 
@@ -95,14 +95,14 @@ def access_resolve(*, caller: Caller, headers) -> Access:
     target_id = _header_uuid(headers, TARGET_HEADER)
     permissions = caller.permissions_in(requester_id)
     if permissions is None:
-        raise PermissionDenied("The requester organization is not one of the caller's organizations.")
+        raise Forbidden("The requester organization is not one of the caller's organizations.")
     if requester_id == target_id:
         organization = Organization.objects.get(pk=requester_id)
         return Access(requester=organization, target=organization, scenario=Scenario.SELF, permissions=permissions)
     connection = organization_connection_between(a=requester_id, b=target_id)
     if connection is None:
         # The same answer whether the target exists or not: ids of unrelated organizations reveal nothing.
-        raise PermissionDenied("The requester has no connection with the target organization.")
+        raise Forbidden("The requester has no connection with the target organization.")
     if connection.host_id == requester_id:
         return Access(connection.host, connection.guest, Scenario.HOST, permissions)
     return Access(connection.guest, connection.host, Scenario.GUEST, permissions)

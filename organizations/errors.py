@@ -1,24 +1,24 @@
 """Domain errors of the organizations app (codes are stable: clients match on them)."""
 
-from config.errors import Conflict, DomainError, NotAuthenticated, UnprocessableEntity
+from config.errors import Conflict, DomainError, Unauthenticated, UnprocessableEntity
 
 
-class InvalidCredentials(NotAuthenticated):
+class InvalidCredentials(Unauthenticated):
     code = "InvalidCredentials"
     default_message = "Invalid client credentials."
 
 
-class TokenExpired(NotAuthenticated):
+class TokenExpired(Unauthenticated):
     code = "TokenExpired"
     default_message = "The access token has expired."
 
 
-class TokenInvalid(NotAuthenticated):
+class TokenInvalid(Unauthenticated):
     code = "TokenInvalid"
     default_message = "The access token is not valid."
 
 
-class NotAMember(NotAuthenticated):
+class NotAMember(Unauthenticated):
     code = "NotAMember"
     default_message = "Caller is not a member of the enterprise."
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from config.errors import DomainError, PermissionDenied, ValidationFailed
+from config.errors import DomainError, Forbidden, ValidationFailed
 from organizations.errors import AlreadyMember, LastOwner, SigningKeyExists
 from organizations.models import API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, ApiClient, PermissionCode, Role, SigningKey
 
@@ -33,7 +33,7 @@ class OrganizationSwitchForm(forms.Form):
 
 
 class ApiClientCreateForm(DomainErrorForm):
-    domain_error_fields = {PermissionDenied: "permissions"}
+    domain_error_fields = {Forbidden: "permissions"}
 
     name = forms.CharField(
         max_length=ApiClient._meta.get_field("name").max_length,

@@ -198,7 +198,7 @@ class UsedNonce(models.Model):
         return self.nonce
 
 
-class ConnectionStatus(models.TextChoices):
+class OrganizationConnectionStatus(models.TextChoices):
     CONNECTED = "connected", "Connected"
     DISCONNECTED = "disconnected", "Disconnected"
 
@@ -209,7 +209,9 @@ class OrganizationConnection(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     host = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="guest_connections")
     guest = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="host_connections")
-    status = models.CharField(max_length=16, choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED)
+    status = models.CharField(
+        max_length=16, choices=OrganizationConnectionStatus.choices, default=OrganizationConnectionStatus.CONNECTED
+    )
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -219,7 +221,7 @@ class OrganizationConnection(models.Model):
             models.UniqueConstraint(fields=["host", "guest"], name="organization_connection_unique_pair"),
             models.CheckConstraint(condition=~Q(host=F("guest")), name="organization_connection_not_self"),
             models.CheckConstraint(
-                condition=Q(status__in=ConnectionStatus.values), name="organization_connection_status_valid"
+                condition=Q(status__in=OrganizationConnectionStatus.values), name="organization_connection_status_valid"
             ),
         ]
 

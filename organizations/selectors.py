@@ -7,15 +7,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from config.errors import NotFound
+from config.errors import ObjectNotFound
 from organizations.models import (
     ApiClient,
-    ConnectionStatus,
     License,
     LicenseProduct,
     Membership,
     Organization,
     OrganizationConnection,
+    OrganizationConnectionStatus,
     SigningKey,
 )
 
@@ -61,7 +61,7 @@ def organization_connection_between(*, a: uuid.UUID, b: uuid.UUID) -> Organizati
     return (
         OrganizationConnection.objects.filter(
             Q(host_id=a, guest_id=b) | Q(host_id=b, guest_id=a),
-            status=ConnectionStatus.CONNECTED,
+            status=OrganizationConnectionStatus.CONNECTED,
             archived=False,
         )
         .select_related("host", "guest")
@@ -86,7 +86,7 @@ def get_or_404(queryset: QuerySet, **lookup):
     try:
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, DjangoValidationError):
-        raise NotFound() from None
+        raise ObjectNotFound() from None
 
 
 def membership_list_for_user(*, user) -> QuerySet[Membership]:

@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import FieldError, PermissionDenied, ValidationFailed
+from config.errors import FieldError, Forbidden, ValidationFailed
 from organizations import signing
 from organizations.errors import AlreadyMember, InvalidCredentials, LastOwner, NonceReused, SigningKeyExists
 from organizations.models import (
@@ -60,12 +60,10 @@ def membership_create(*, organization: Organization, user, role: str) -> Members
 def _require_owner_for_owner_role(*, actor_role: str | None, touches_owner: bool) -> None:
     """Admins manage members, but only an owner may hand out, change or take away the owner role."""
     if touches_owner and actor_role != Role.OWNER:
-        raise PermissionDenied("Only an owner can grant, change or remove the owner role.")
+        raise Forbidden("Only an owner can grant, change or remove the owner role.")
 
 
-def member_invite_existing(
-    *, organization: Organization, identifier: str, role: str, actor_role: str | None
-) -> Membership:
+def member_add(*, organization: Organization, identifier: str, role: str, actor_role: str | None) -> Membership:
     """Adds an existing user, found by username or email, to the organization.
 
     `actor_role` is the role of whoever asks (None for an API client); see `_require_owner_for_owner_role`.
@@ -168,7 +166,7 @@ def api_client_create(
     permissions = _validate_permissions(permissions)
     beyond = sorted(set(permissions) - grantor_permissions)
     if beyond:
-        raise PermissionDenied(f"You cannot grant permissions you do not hold: {', '.join(beyond)}.")
+        raise Forbidden(f"You cannot grant permissions you do not hold: {', '.join(beyond)}.")
     secret = secrets.token_urlsafe(32)
     api_client = ApiClient.objects.create(
         organization=organization,

@@ -33,6 +33,11 @@ class TokenClaims:
     session_auth_hash: str = ""
 
 
+def signing_key() -> str:
+    """JWT_SIGNING_KEY, or SECRET_KEY when it is not set: the one place the token key is derived."""
+    return settings.JWT_SIGNING_KEY or settings.SECRET_KEY
+
+
 def _issue(*, subject: str, organization_id: uuid.UUID, permissions: list[str], **extra) -> IssuedToken:
     now = timezone.now()
     lifetime = settings.JWT_ACCESS_TOKEN_LIFETIME
@@ -46,7 +51,7 @@ def _issue(*, subject: str, organization_id: uuid.UUID, permissions: list[str], 
         "iss": settings.JWT_ISSUER,
         "jti": uuid.uuid4().hex,
     }
-    token = jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=ALGORITHM)
+    token = jwt.encode(claims, signing_key(), algorithm=ALGORITHM)
     return IssuedToken(access_token=token, expires_in=int(lifetime.total_seconds()))
 
 
@@ -72,7 +77,7 @@ def token_decode(token: str) -> TokenClaims:
     try:
         claims = jwt.decode(
             token,
-            settings.JWT_SIGNING_KEY,
+            signing_key(),
             algorithms=[ALGORITHM],
             issuer=settings.JWT_ISSUER,
             options={"require": ["sub", "org", "exp", "iat", "iss"]},

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
-from config.errors import DomainError, NotFound
+from config.errors import DomainError, ObjectNotFound
 from organizations import selectors, services
 from organizations.forms import (
     ApiClientCreateForm,
@@ -65,7 +65,7 @@ def organization_required(permission: str | None = None):
 def scoped_or_404(queryset, pk):
     try:
         return selectors.get_or_404(queryset, pk=pk)
-    except NotFound:
+    except ObjectNotFound:
         raise Http404("Not found.") from None
 
 
@@ -239,7 +239,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     form = MemberInviteForm(request.POST)
     if form.is_valid():
         try:
-            membership = services.member_invite_existing(
+            membership = services.member_add(
                 organization=request.organization,
                 identifier=form.cleaned_data["identifier"],
                 role=form.cleaned_data["role"],

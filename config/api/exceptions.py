@@ -8,7 +8,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from config.api.dialects import ORGANIZATION, dialect_for_path
-from config.errors import ApiError, DomainError, FieldError, RateLimited, ValidationFailed
+from config.errors import ApiError, DomainError, FieldError, ValidationFailed
 from config.logging import current_request_id
 
 logger = logging.getLogger("config.api")
@@ -29,20 +29,16 @@ def exception_handler(exc: Exception, context: dict) -> Response:
 
 def to_api_error(exc: Exception, *, validation_status: int) -> ApiError:
     if isinstance(exc, ValidationFailed):
-        return ApiError(
-            status=validation_status, code=exc.code, message=exc.message, errors=exc.errors, is_validation=True
-        )
-    if isinstance(exc, RateLimited):
-        return ApiError(status=429, code=exc.code, message=exc.message, headers={"Retry-After": str(exc.retry_after)})
+        return ApiError(status=validation_status, code=exc.code, message=exc.message, errors=exc.errors)
     if isinstance(exc, DomainError):
         return ApiError(status=exc.status, code=exc.code, message=exc.message)
     if isinstance(exc, drf.ParseError):
         errors = [FieldError(loc=("body",), msg=f"Malformed request body: {exc.detail}", code="json_invalid")]
-        return ApiError(status=validation_status, message=errors[0].msg, errors=errors, is_validation=True)
+        return ApiError(status=validation_status, message=errors[0].msg, errors=errors)
     if isinstance(exc, drf.ValidationError):
         errors = flatten_validation_detail(exc.detail, prefix=("body",))
         message = errors[0].msg if len(errors) == 1 else "The request is invalid."
-        return ApiError(status=validation_status, message=message, errors=errors, is_validation=True)
+        return ApiError(status=validation_status, message=message, errors=errors)
     if isinstance(exc, drf.Throttled):
         wait = max(1, int(exc.wait or 1))
         return ApiError(status=429, message="Too many requests.", headers={"Retry-After": str(wait)})

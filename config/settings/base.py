@@ -191,8 +191,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Tokens (JWT, HS256). The signing key defaults to SECRET_KEY; set JWT_SIGNING_KEY to rotate it independently.
-JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="") or SECRET_KEY
+# Tokens (JWT, HS256). Empty means SECRET_KEY (read when a token is made or checked, so each settings module's own
+# SECRET_KEY counts: see organizations.tokens.signing_key); set JWT_SIGNING_KEY to rotate it independently.
+JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="")
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_ACCESS_TOKEN_LIFETIME_SECONDS", default=3600))
 JWT_ISSUER = env("JWT_ISSUER", default="partner-network")
 

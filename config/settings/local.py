@@ -6,7 +6,6 @@ from .base import LOGGING, env
 DEBUG = env.bool("DEBUG", default=True)
 # A development-only key; production has no default (see production.py).
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-development-key-do-not-use-in-production")
-JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="") or SECRET_KEY
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="plain")
 
 # Static files come from the finders (whitenoise) here; only production collects them into STATIC_ROOT.

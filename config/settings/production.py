@@ -5,7 +5,6 @@ from .base import MAILERS, SMTP_BACKEND, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # required: no default
-JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="") or SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

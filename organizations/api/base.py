@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 
-from config.errors import PermissionDenied, ValidationFailed
+from config.errors import Forbidden, ValidationFailed
 from organizations.access import REQUESTER_HEADER, TARGET_HEADER, Access, Scenario, access_resolve, caller_for_request
 from organizations.errors import NotAMember
 from organizations.models import Organization
@@ -31,7 +31,7 @@ ORGANIZATION_HEADERS = [
 
 def require_permission(permissions: frozenset[str], code: str | None) -> None:
     if code and code not in permissions:
-        raise PermissionDenied(f"This action needs the {code} permission.")
+        raise Forbidden(f"This action needs the {code} permission.")
 
 
 class OrganizationAPIView(APIView):
@@ -48,7 +48,7 @@ class OrganizationAPIView(APIView):
         super().initial(request, *args, **kwargs)
         self.access = access_resolve(caller=caller_for_request(request), headers=request.headers)
         if self.access.scenario not in self.allowed_scenarios:
-            raise PermissionDenied(f"This operation is not allowed in the {self.access.scenario.value} scenario.")
+            raise Forbidden(f"This operation is not allowed in the {self.access.scenario.value} scenario.")
         require_permission(self.access.permissions, self.required_permissions.get(request.method))
 
     @property
@@ -57,8 +57,8 @@ class OrganizationAPIView(APIView):
         return caller_for_request(self.request).role_in(self.access.requester.pk)
 
     @property
-    def organization(self) -> Organization:
-        """The organization whose resources this request addresses (the target)."""
+    def target(self) -> Organization:
+        """The organization whose resources this request addresses (`Target-Organization-ID`)."""
         return self.access.target
 
 

@@ -134,7 +134,7 @@ class MemberListView(OrganizationAPIView):
         responses={200: s.MemberListOutput, **organization_errors(403, 422)},
     )
     def get(self, request):
-        return page_response(request, selectors.membership_list(organization=self.organization), s.MemberOutput)
+        return page_response(request, selectors.membership_list(organization=self.target), s.MemberOutput)
 
     @extend_schema(
         tags=[TAG_ORG],
@@ -145,8 +145,8 @@ class MemberListView(OrganizationAPIView):
     )
     def post(self, request):
         data = validated(s.MemberCreateInput, request.data)
-        membership = services.member_invite_existing(
-            organization=self.organization, identifier=data["identifier"], role=data["role"], actor_role=self.actor_role
+        membership = services.member_add(
+            organization=self.target, identifier=data["identifier"], role=data["role"], actor_role=self.actor_role
         )
         return Response(s.MemberOutput(membership).data, status=status.HTTP_201_CREATED)
 
@@ -155,7 +155,7 @@ class MemberDetailView(OrganizationAPIView):
     required_permissions = {"PATCH": MANAGE, "DELETE": MANAGE}
 
     def get_membership(self, member_id):
-        return selectors.get_or_404(selectors.membership_list(organization=self.organization), pk=member_id)
+        return selectors.get_or_404(selectors.membership_list(organization=self.target), pk=member_id)
 
     @extend_schema(
         tags=[TAG_ORG],
@@ -196,7 +196,7 @@ class ApiClientListView(OrganizationAPIView):
         responses={200: s.ApiClientListOutput, **organization_errors(403, 422)},
     )
     def get(self, request):
-        return page_response(request, selectors.api_client_list(organization=self.organization), s.ApiClientOutput)
+        return page_response(request, selectors.api_client_list(organization=self.target), s.ApiClientOutput)
 
     @extend_schema(
         tags=[TAG_ORG],
@@ -208,7 +208,7 @@ class ApiClientListView(OrganizationAPIView):
     def post(self, request):
         data = validated(s.ApiClientCreateInput, request.data)
         api_client, secret = services.api_client_create(
-            organization=self.organization,
+            organization=self.target,
             name=data["name"],
             permissions=data["permissions"],
             rate_limit_per_minute=data.get("rate_limit_per_minute"),
@@ -223,7 +223,7 @@ class ApiClientDetailView(OrganizationAPIView):
     required_permissions = {"GET": MANAGE, "DELETE": MANAGE}
 
     def get_api_client(self, client_pk):
-        return selectors.get_or_404(selectors.api_client_list(organization=self.organization), pk=client_pk)
+        return selectors.get_or_404(selectors.api_client_list(organization=self.target), pk=client_pk)
 
     @extend_schema(
         tags=[TAG_ORG],
@@ -258,7 +258,7 @@ class SigningKeyListView(OrganizationAPIView):
         responses={200: s.SigningKeyListOutput, **organization_errors(403, 422)},
     )
     def get(self, request):
-        return page_response(request, selectors.signing_key_list(organization=self.organization), s.SigningKeyOutput)
+        return page_response(request, selectors.signing_key_list(organization=self.target), s.SigningKeyOutput)
 
     @extend_schema(
         tags=[TAG_ORG],
@@ -270,7 +270,7 @@ class SigningKeyListView(OrganizationAPIView):
     def post(self, request):
         data = validated(s.SigningKeyCreateInput, request.data)
         key = services.signing_key_create(
-            organization=self.organization,
+            organization=self.target,
             label=data["label"],
             public_key=data["public_key"],
             created_by=request.user if getattr(request.user, "pk", None) else None,
@@ -289,5 +289,5 @@ class SigningKeyDeactivateView(OrganizationAPIView):
         responses={200: s.SigningKeyOutput, **organization_errors(403, 404, 422)},
     )
     def post(self, request, key_pk):
-        key = selectors.get_or_404(selectors.signing_key_list(organization=self.organization), pk=key_pk)
+        key = selectors.get_or_404(selectors.signing_key_list(organization=self.target), pk=key_pk)
         return Response(s.SigningKeyOutput(services.signing_key_deactivate(signing_key=key)).data)

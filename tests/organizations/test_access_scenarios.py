@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from organizations.models import ConnectionStatus
+from organizations.models import OrganizationConnectionStatus
 from tests.conftest import org_headers
 from tests.factories import OrganizationConnectionFactory, OrganizationFactory
 
@@ -114,7 +114,7 @@ def test_unconnected_or_unknown_target_is_403_with_the_same_message(api, host, c
     assert response.json()["detail"][0]["msg"] == "The requester has no connection with the target organization."
 
 
-@pytest.mark.parametrize("change", [{"status": ConnectionStatus.DISCONNECTED}, {"archived": True}])
+@pytest.mark.parametrize("change", [{"status": OrganizationConnectionStatus.DISCONNECTED}, {"archived": True}])
 def test_disconnected_or_archived_connection_gives_no_access(api, host, client_token, change):
     guest = OrganizationFactory()
     OrganizationConnectionFactory(host=host, guest=guest, **change)

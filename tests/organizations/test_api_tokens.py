@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from organizations.models import ApiClient
+from organizations.tokens import signing_key
 from tests.conftest import bearer, org_headers
 from tests.factories import DEFAULT_PASSWORD, ApiClientFactory, MembershipFactory, OrganizationFactory
 
@@ -144,15 +145,15 @@ def test_token_just_before_expiry_still_works(api, organization):
             jwt.decode(good, options={"verify_signature": False}), "another-signing-key-of-at-least-32-bytes!", "HS256"
         ),
         lambda good: jwt.encode(
-            {**jwt.decode(good, options={"verify_signature": False}), "org": "nope"}, settings.JWT_SIGNING_KEY, "HS256"
+            {**jwt.decode(good, options={"verify_signature": False}), "org": "nope"}, signing_key(), "HS256"
         ),
         lambda good: jwt.encode(
             {**jwt.decode(good, options={"verify_signature": False}), "sub": "client:x"},
-            settings.JWT_SIGNING_KEY,
+            signing_key(),
             "HS256",
         ),
         lambda good: "not-a-jwt",
-        lambda good: jwt.encode({"sub": "x"}, settings.JWT_SIGNING_KEY, "HS256"),  # missing claims
+        lambda good: jwt.encode({"sub": "x"}, signing_key(), "HS256"),  # missing claims
         lambda good: jwt.encode(jwt.decode(good, options={"verify_signature": False}), None, "none"),  # alg none
     ],
     ids=["tampered", "other-key", "bad-org", "bad-subject", "garbage", "missing-claims", "alg-none"],

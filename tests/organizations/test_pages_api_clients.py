@@ -8,8 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.errors import FieldError, ValidationFailed
-from config.errors import PermissionDenied as DomainPermissionDenied
+from config.errors import FieldError, Forbidden, ValidationFailed
 from organizations import services
 from organizations.models import ApiClient, PermissionCode, Role
 from tests.factories import ApiClientFactory, MembershipFactory
@@ -167,7 +166,7 @@ def test_bad_rate_limit_is_refused_inline(client, manager):
 
 def test_a_service_refusal_of_the_permissions_is_shown_next_to_them(client, manager, monkeypatch):
     def refuse(**kwargs):
-        raise DomainPermissionDenied("You cannot grant permissions you do not hold: WRITE_NETWORK.")
+        raise Forbidden("You cannot grant permissions you do not hold: WRITE_NETWORK.")
 
     monkeypatch.setattr(services, "api_client_create", refuse)
 

@@ -10,7 +10,7 @@ from organizations.signing import normalize_public_key, signed_request_verify, v
 from tests.factories import SigningKeyFactory
 from tests.signing_helpers import sign_message
 
-VECTORS_PATH = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "signed_payloads.json"
+VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "signed_payloads.json"
 VECTORS = json.loads(VECTORS_PATH.read_text())
 KEYS = {key["name"]: key for key in VECTORS["keys"]}
 
