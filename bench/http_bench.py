@@ -109,7 +109,10 @@ from organizations.tokens import token_issue_for_client
 organization = organization_create(name=f"Bench {secrets.token_hex(4)}")
 api_client, _ = api_client_create(organization=organization, name="bench", permissions=sorted(ALL_PERMISSIONS),
                                   grantor_permissions=frozenset(ALL_PERMISSIONS))
-print(json.dumps({"organization_id": str(organization.pk),
+from django.conf import settings
+database = settings.DATABASES["default"]
+print(json.dumps({"conn_max_age": database["CONN_MAX_AGE"], "conn_health_checks": database["CONN_HEALTH_CHECKS"],
+                  "organization_id": str(organization.pk),
                   "token": token_issue_for_client(api_client=api_client).access_token}))
 """
     result = subprocess.run(  # noqa: S603 - fixed argv
@@ -286,7 +289,8 @@ def main() -> None:
     os.environ.update({k: v for k, v in overrides.items() if k.startswith(("GUNICORN_", "WEB_"))})
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     server = {k: config[k] for k in ("worker_class", "workers", "threads", "keepalive")}
-    server["CONN_MAX_AGE"] = env.get("CONN_MAX_AGE", "production default")
+    server["CONN_MAX_AGE"] = seeded["conn_max_age"]
+    server["CONN_HEALTH_CHECKS"] = seeded["conn_health_checks"]
     server["redis"] = bool(env["REDIS_URL"])
 
     proxy = {"X-Forwarded-Proto": "https"}
@@ -332,7 +336,8 @@ def main() -> None:
 
     lines = [
         f"HTTP benchmark ({args.label}): gunicorn {server['worker_class']} {server['workers']}x{server['threads']}, "
-        f"keepalive {server['keepalive']} s, CONN_MAX_AGE {server['CONN_MAX_AGE']}, redis {server['redis']}; "
+        f"keepalive {server['keepalive']} s, CONN_MAX_AGE {server['CONN_MAX_AGE']} s "
+        f"(health checks {server['CONN_HEALTH_CHECKS']}), Redis {'yes' if server['redis'] else 'no'}; "
         f"wrk {args.connections} connections, {args.rounds} rounds x {args.duration:g} s; "
         f"{report['machine']['nproc']} CPUs ({report['machine']['cpu']})",
         f"{'target':28} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'of bare':>8}",

@@ -1,4 +1,4 @@
-"""gunicorn.conf.py, the production server configuration the README's command uses."""
+"""Production serving defaults: gunicorn.conf.py (what the README's command uses) and persistent DB connections."""
 
 import http.client
 import os
@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.config.test_production_settings import _manage, _production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "gunicorn.conf.py"
@@ -89,3 +91,18 @@ def test_keeps_client_connections_open_between_requests(served):
         assert connection.sock is sock  # the second request went over the same connection
     finally:
         connection.close()
+
+
+def test_database_connections_persist_and_are_health_checked():
+    """Production must not open a database connection per request (issue #5: 137 against 364 req/s on /healthz)."""
+    show = (
+        "from django.conf import settings; db = settings.DATABASES['default']; "
+        "print(db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'])"
+    )
+
+    result = _manage("shell", "-c", show, env=_production_env())
+
+    assert result.returncode == 0, result.stderr
+    max_age, health_checks = result.stdout.split()[-2:]
+    assert int(max_age) >= 60
+    assert health_checks == "True"
