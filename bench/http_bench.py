@@ -178,7 +178,7 @@ def check(url: str, headers: dict[str, str]) -> None:
 
 
 def wrk(url: str, headers: dict[str, str], *, connections: int, threads: int, duration: float) -> dict:
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"]
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "10s"]
     argv += ["-s", str(BENCH / "wrk_report.lua")]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
