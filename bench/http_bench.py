@@ -65,7 +65,14 @@ def database_url(name: str) -> str:
 def create_database(name: str) -> None:
     import psycopg
 
-    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+    try:
+        conn = psycopg.connect(database_url("postgres"), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        raise SystemExit(
+            f"The HTTP benchmark needs PostgreSQL (BENCH_DATABASE_URL or DATABASE_URL, a role that may create "
+            f"databases): {exc}"
+        ) from None
+    with conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
 
