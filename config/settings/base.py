@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "organizations",
     "partners",
     "allocations",
+    "demo",
 ]
 
 MIDDLEWARE = [
