@@ -98,3 +98,26 @@ def test_redoc_renders_the_schema_under_the_policy(live_server, watched):
     collect()
 
     assert seen == {"console": [], "violations": []}
+
+
+def test_the_admin_renders_under_the_policy(live_server, watched):
+    page, seen, collect = watched
+    MembershipFactory(user__username="staff", user__is_staff=True, user__is_superuser=True)
+
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("staff")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Platform")
+    collect()
+    for path in [
+        "/admin/organizations/organization/",
+        "/admin/organizations/organization/add/",
+        "/admin/organizations/apiclient/",
+        "/admin/auth/user/",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        collect()
+
+    assert seen == {"console": [], "violations": []}
