@@ -132,7 +132,9 @@ class ApiClientListView(ServiceFormView):
         if new_client and new_client.get("organization_id") != str(request.organization.pk):
             new_client = None
         return super().get_context_data(
-            api_clients=selectors.api_client_list(organization=request.organization), new_client=new_client, **kwargs
+            api_clients=selectors.api_client_list_with_creators(organization=request.organization),
+            new_client=new_client,
+            **kwargs,
         )
 
 
