@@ -106,7 +106,6 @@ class ApiClientListView(ServiceFormView):
     organization_permission = MANAGE
     form_class = ApiClientCreateForm
     template_name = "organizations/api_clients.html"
-    success_url = "org-api-clients"
     success_message = "API client “{object.name}” created."
 
     def perform(self, form):
@@ -154,7 +153,6 @@ class SigningKeyListView(ServiceFormView):
     organization_permission = MANAGE
     form_class = SigningKeyCreateForm
     template_name = "organizations/signing_keys.html"
-    success_url = "org-signing-keys"
     success_message = "Signing key “{object.label}” added."
 
     def perform(self, form):
@@ -208,7 +206,6 @@ class MemberListView(ServiceFormView):
     organization_permission = MANAGE
     form_class = MemberAddForm
     template_name = "organizations/members.html"
-    success_url = "org-members"
 
     def perform(self, form):
         return services.member_add(

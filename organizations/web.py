@@ -97,8 +97,9 @@ class ServiceFormView(OrganizationRequiredMixin, FormView):
     `get_success_message` is shown and the browser is redirected to `success_url` (POST/redirect/GET). A service's
     `DomainError` is shown on the form (`DomainErrorForm.add_domain_error`) and the page again keeps what was typed.
 
-    Subclasses set `form_class`, `template_name`, `success_url` (a URL or URL name), `organization_permission` and
-    `success_message` (formatted with `object`, the result of `perform(form)`), and write `perform(form)`.
+    Subclasses set `form_class`, `template_name`, `organization_permission` and `success_message` (formatted with
+    `object`, the result of `perform(form)`), and write `perform(form)`. The redirect goes back to the page itself
+    unless `success_url` (a URL or URL name) says otherwise.
     """
 
     object: Any = None
@@ -111,7 +112,7 @@ class ServiceFormView(OrganizationRequiredMixin, FormView):
         return self.success_message.format(object=self.object)
 
     def get_success_url(self) -> str:
-        return self.success_url
+        return self.success_url or self.request.path
 
     def form_valid(self, form: DomainErrorForm) -> HttpResponse:
         try:
