@@ -20,7 +20,7 @@ class DomainErrorForm(forms.Form):
     def add_domain_error(self, error: DomainError) -> None:
         if isinstance(error, ValidationFailed) and error.errors:
             for item in error.errors:
-                name = item.loc[-1] if item.loc else None
+                name = item.path[-1] if item.path else None
                 self.add_error(name if name in self.fields else None, item.msg)
             return
         name = next((f for cls, f in self.domain_error_fields.items() if isinstance(error, cls)), None)

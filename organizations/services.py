@@ -39,7 +39,7 @@ LAST_USED_RESOLUTION_SECONDS = 60
 def organization_create(*, name: str, owner=None, parent: Organization | None = None) -> Organization:
     name = name.strip()
     if not name:
-        raise ValidationFailed.single(("body", "name"), "Name must not be blank.", "blank")
+        raise ValidationFailed.single("name", "Name must not be blank.", "blank")
     organization = Organization.objects.create(name=name, parent=parent)
     if owner is not None:
         Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
@@ -49,7 +49,7 @@ def organization_create(*, name: str, owner=None, parent: Organization | None = 
 @transaction.atomic
 def membership_create(*, organization: Organization, user, role: str) -> Membership:
     if role not in Role.values:
-        raise ValidationFailed.single(("body", "role"), f"'{role}' is not a valid role.", "invalid_choice")
+        raise ValidationFailed.single("role", f"'{role}' is not a valid role.", "invalid_choice")
     try:
         with transaction.atomic():
             return Membership.objects.create(organization=organization, user=user, role=role)
@@ -71,7 +71,7 @@ def member_add(*, organization: Organization, identifier: str, role: str, actor_
     _require_owner_for_owner_role(actor_role=actor_role, touches_owner=role == Role.OWNER)
     user = user_find(identifier=identifier)
     if user is None:
-        raise ValidationFailed.single(("body", "identifier"), "No active user has that username or email.", "not_found")
+        raise ValidationFailed.single("identifier", "No active user has that username or email.", "not_found")
     return membership_create(organization=organization, user=user, role=role)
 
 
@@ -86,7 +86,7 @@ def _lock_owners(organization: Organization) -> int:
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, actor_role: str | None) -> Membership:
     if role not in Role.values:
-        raise ValidationFailed.single(("body", "role"), f"'{role}' is not a valid role.", "invalid_choice")
+        raise ValidationFailed.single("role", f"'{role}' is not a valid role.", "invalid_choice")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     _require_owner_for_owner_role(
         actor_role=actor_role, touches_owner=Role.OWNER in (role, membership.role) and role != membership.role
@@ -138,10 +138,10 @@ def _validate_permissions(permissions: list[str]) -> list[str]:
     unknown = sorted(set(permissions) - ALL_PERMISSIONS)
     if unknown:
         raise ValidationFailed.single(
-            ("body", "permissions"), f"Unknown permission code(s): {', '.join(unknown)}.", "invalid_choice"
+            "permissions", f"Unknown permission code(s): {', '.join(unknown)}.", "invalid_choice"
         )
     if not permissions:
-        raise ValidationFailed.single(("body", "permissions"), "Choose at least one permission.", "required")
+        raise ValidationFailed.single("permissions", "Choose at least one permission.", "required")
     return sorted(set(permissions))
 
 
@@ -162,7 +162,7 @@ def api_client_create(
     """
     name = name.strip()
     if not name:
-        raise ValidationFailed.single(("body", "name"), "Name must not be blank.", "blank")
+        raise ValidationFailed.single("name", "Name must not be blank.", "blank")
     permissions = _validate_permissions(permissions)
     beyond = sorted(set(permissions) - grantor_permissions)
     if beyond:
@@ -228,12 +228,10 @@ def token_for_user_credentials(
         memberships = memberships.filter(organization_id=organization_id)
     found = list(memberships[:2])
     if not found:
-        raise ValidationFailed.single(
-            ("body", "organization_id"), "The user is not a member of that organization.", "not_member"
-        )
+        raise ValidationFailed.single("organization_id", "The user is not a member of that organization.", "not_member")
     if len(found) > 1:
         raise ValidationFailed.single(
-            ("body", "organization_id"), "The user belongs to several organizations; say which one.", "required"
+            "organization_id", "The user belongs to several organizations; say which one.", "required"
         )
     return token_issue_for_membership(membership=found[0])
 
@@ -254,11 +252,11 @@ def signing_key_create(*, organization: Organization, label: str, public_key: st
     label = label.strip()
     errors = []
     if not label:
-        errors.append(FieldError(("body", "label"), "Label must not be blank.", "blank"))
+        errors.append(FieldError("label", "Label must not be blank.", "blank"))
     try:
         kind, compressed = signing.normalize_public_key(public_key)
     except signing.InvalidPublicKey as exc:
-        errors.append(FieldError(("body", "public_key"), str(exc), "invalid"))
+        errors.append(FieldError("public_key", str(exc), "invalid"))
     if errors:
         raise ValidationFailed(errors)
     try:
@@ -285,7 +283,7 @@ def signing_key_deactivate(*, signing_key: SigningKey) -> SigningKey:
 def nonce_use(*, organization: Organization, nonce: str) -> UsedNonce:
     """Records the nonce; a nonce this organization used before raises NonceReused (the unique constraint decides)."""
     if not nonce or len(nonce) > UsedNonce._meta.get_field("nonce").max_length:
-        raise ValidationFailed.single(("body", "nonce"), "The nonce must be 1 to 255 characters.", "invalid")
+        raise ValidationFailed.single("nonce", "The nonce must be 1 to 255 characters.", "invalid")
     try:
         with transaction.atomic():
             return UsedNonce.objects.create(organization=organization, nonce=nonce)

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from organizations.tokens import token_issue_for_client
-from tests.factories import ApiClientFactory, MembershipFactory, OrganizationFactory
+from tests.factories.organizations import ApiClientFactory, MembershipFactory, OrganizationFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 

@@ -50,11 +50,6 @@ class OrganizationWithScenarioOutput(OrganizationOutput):
         read_only_fields = fields
 
 
-class OrganizationListOutput(serializers.Serializer):
-    items = OrganizationOutput(many=True)
-    total_items = serializers.IntegerField()
-
-
 class ApiClientCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     permissions = serializers.ListField(
@@ -93,11 +88,6 @@ class ApiClientCreatedOutput(ApiClientOutput):
         return self.context["client_secret"]
 
 
-class ApiClientListOutput(serializers.Serializer):
-    items = ApiClientOutput(many=True)
-    total_items = serializers.IntegerField()
-
-
 class SigningKeyCreateInput(serializers.Serializer):
     label = serializers.CharField(max_length=100)
     public_key = serializers.CharField(max_length=120, help_text="Compressed secp256k1 public key (hex) or an xpub.")
@@ -117,11 +107,6 @@ class SigningKeyOutput(serializers.ModelSerializer):
             "deactivated_at",
         ]
         read_only_fields = fields
-
-
-class SigningKeyListOutput(serializers.Serializer):
-    items = SigningKeyOutput(many=True)
-    total_items = serializers.IntegerField()
 
 
 class MemberCreateInput(serializers.Serializer):
@@ -145,8 +130,3 @@ class MemberOutput(serializers.ModelSerializer):
 
     def get_permissions(self, obj) -> list[str]:
         return sorted(obj.permissions)
-
-
-class MemberListOutput(serializers.Serializer):
-    items = MemberOutput(many=True)
-    total_items = serializers.IntegerField()

@@ -8,9 +8,9 @@ import pytest
 from organizations.models import PermissionCode
 from organizations.tokens import token_issue_for_client
 from tests.conftest import bearer
-from tests.factories import ApiClientFactory, MembershipFactory, OrganizationFactory
+from tests.factories.organizations import ApiClientFactory, MembershipFactory, OrganizationFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.organizations.dialect_urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.organizations.api.dialect_urls")]
 
 
 def probe_url(enterprise_id) -> str:
