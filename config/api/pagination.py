@@ -15,14 +15,19 @@ from rest_framework.response import Response
 from config.api.fields import StrictIntegerField
 from config.api.validation import validated
 
+# Far beyond any real list, and small enough that offset + limit stays a 64-bit SQL integer.
+MAX_OFFSET = 10**15
+
 
 class OffsetPageQuery(serializers.Serializer):
     limit = StrictIntegerField(min_value=1, max_value=100, default=50, help_text="Items per page (1..100).")
-    offset = StrictIntegerField(min_value=0, default=0, help_text="Items to skip.")
+    offset = StrictIntegerField(min_value=0, max_value=MAX_OFFSET, default=0, help_text="Items to skip.")
 
 
 class PageNumberQuery(serializers.Serializer):
-    pageNumber = StrictIntegerField(source="page_number", min_value=0, default=0, help_text="0-based page number.")
+    pageNumber = StrictIntegerField(
+        source="page_number", min_value=0, max_value=MAX_OFFSET // 500, default=0, help_text="0-based page number."
+    )
     pageSize = StrictIntegerField(
         source="page_size", min_value=1, max_value=500, default=100, help_text="Items per page (1..500)."
     )

@@ -52,6 +52,7 @@ def test_array_filters_accept_comma_separated_and_repeated(api, organization, ne
         ("pageSize=501", "pageSize"),
         ("pageNumber=-1", "pageNumber"),
         ("pageNumber=abc", "pageNumber"),
+        ("pageNumber=99999999999999999999999", "pageNumber"),  # would overflow SQL's OFFSET
     ],
 )
 def test_bad_query_parameters_are_400_in_the_network_shape(api, organization, network_token, query, field):

@@ -159,7 +159,13 @@ def test_offset_pagination(api, organization, headers):
 
 @pytest.mark.parametrize(
     ("params", "name"),
-    [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"limit": "x"}, "limit"), ({"offset": -1}, "offset")],
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"limit": "x"}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"offset": "9" * 30}, "offset"),  # would overflow SQL's OFFSET
+    ],
 )
 def test_bad_pagination_parameters_are_422(api, headers, params, name):
     response = api.get("/api/v1/signing-keys", params, **headers)
