@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from config.errors import DomainError, Forbidden, ValidationFailed
+from config.signin import RefusingSignInMixin
 from organizations.errors import AlreadyMember, LastOwner, SigningKeyExists
 from organizations.models import API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, ApiClient, PermissionCode, Role, SigningKey
 
@@ -83,12 +84,5 @@ class MembershipRoleForm(DomainErrorForm):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(RefusingSignInMixin, AuthenticationForm):
     """Refuses without checking the password while the view says the address is over its attempt budget."""
-
-    def clean(self):
-        if getattr(self.request, "sign_in_refused", False):
-            raise forms.ValidationError(
-                "Too many sign-in attempts from your address. Wait a minute and try again.", code="rate_limited"
-            )
-        return super().clean()

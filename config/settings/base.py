@@ -153,9 +153,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "config.api.throttling.InstallationRateThrottle",
+    "DEFAULT_THROTTLE_CLASSES": [  # the ceiling last: it counts only what the narrow limit let through
         "organizations.throttling.PrincipalRateThrottle",
+        "config.api.throttling.InstallationRateThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -166,7 +166,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_PAGINATION_CLASS": None,
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),  # trusted proxies in front: whose address is the client's
+    # Trusted proxies in front: unset or 0 = the socket address is the client's, X-Forwarded-For is ignored
+    # (config.net.client_address).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -45,8 +45,8 @@ def token_response(token: IssuedToken) -> Response:
     return Response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-# Anonymous callers: the installation ceiling plus a strict per-IP limit against credential guessing.
-CREDENTIAL_THROTTLES = [InstallationRateThrottle, CredentialsRateThrottle]
+# Anonymous callers: a strict per-IP limit against credential guessing, then the installation ceiling.
+CREDENTIAL_THROTTLES = [CredentialsRateThrottle, InstallationRateThrottle]
 
 
 class ClientTokenView(APIView):
