@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from config.errors import DomainError, Forbidden, ValidationFailed
 from config.signin import RefusingSignInMixin
+from config.validators import validate_display_name
 from organizations.errors import AlreadyMember, LastOwner, SigningKeyExists
 from organizations.models import API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, ApiClient, PermissionCode, Role, SigningKey
 
@@ -38,6 +39,7 @@ class ApiClientCreateForm(DomainErrorForm):
 
     name = forms.CharField(
         max_length=ApiClient._meta.get_field("name").max_length,
+        validators=[validate_display_name],
         help_text="So you recognise it later, e.g. “ERP sync (production)”.",
     )
     permissions = forms.MultipleChoiceField(
@@ -57,7 +59,9 @@ class ApiClientCreateForm(DomainErrorForm):
 class SigningKeyCreateForm(DomainErrorForm):
     domain_error_fields = {SigningKeyExists: "public_key"}
 
-    label = forms.CharField(max_length=SigningKey._meta.get_field("label").max_length)
+    label = forms.CharField(
+        max_length=SigningKey._meta.get_field("label").max_length, validators=[validate_display_name]
+    )
     public_key = forms.CharField(
         max_length=SigningKey._meta.get_field("public_key").max_length,
         label="Public key",

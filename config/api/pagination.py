@@ -1,20 +1,26 @@
 """The two pagination styles (DESIGN.md §2). Both validate their parameters strictly instead of clamping."""
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from config.errors import FieldError, ValidationFailed
 
+_ASCII_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_BIGGEST = 10**15  # an offset or page number past any table, still a valid SQL bigint once multiplied
+
 
 def _int_param(request, name: str, *, default: int, minimum: int, maximum: int | None) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed([FieldError(("query", name), f"{name} must be an integer.", "invalid")]) from None
+    # ASCII digits only: int() also takes "1_0", " 1" and Arabic-Indic digits. At most 18 digits (a bigint).
+    if not _ASCII_INTEGER.fullmatch(raw):
+        raise ValidationFailed([FieldError(("query", name), f"{name} must be an integer.", "invalid")])
+    value = int(raw)
+    if maximum is None and value > _BIGGEST:
+        maximum = _BIGGEST
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         code = "min_value" if value < minimum else "max_value"
