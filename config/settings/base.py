@@ -187,6 +187,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "AUTHENTICATION_WHITELIST": ["organizations.authentication.JWTAuthentication"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # the default
+        "config.api.openapi_hooks.document_payload_too_large",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "organizations.models.Role",
         "PermissionCodeEnum": "organizations.models.PermissionCode",
