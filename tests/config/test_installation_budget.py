@@ -1,7 +1,9 @@
 """The installation-wide ceiling counts only requests the narrower limits let through."""
 
 import pytest
+from django.urls import URLResolver, get_resolver
 
+from config.api.throttling import InstallationRateThrottle
 from organizations.tokens import token_issue_for_client
 from tests.conftest import bearer, org_headers
 from tests.factories import ApiClientFactory
@@ -35,3 +37,22 @@ def test_requests_over_a_clients_own_limit_do_not_spend_the_shared_budget(api, s
 
     assert greedy_statuses == [200] + [429] * 19
     assert other_statuses == [200, 200, 200, 200, 429]  # 1 + 4 served: the ceiling still holds
+
+
+def _api_views(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _api_views(entry.url_patterns, prefix + str(entry.pattern))
+        elif (prefix + str(entry.pattern)).startswith("api/") and hasattr(entry.callback, "cls"):
+            yield entry.callback.cls
+
+
+def test_every_api_view_asks_the_installation_ceiling_last():
+    """DRF asks every throttle in order; the ceiling only knows a narrow limit refused if it is asked after it."""
+    views = list(_api_views(get_resolver().url_patterns))
+    assert views
+    for view in views:
+        throttles = list(view().get_throttles()) if hasattr(view, "get_throttles") else []
+        kinds = [type(t) for t in throttles]
+        if InstallationRateThrottle in kinds:
+            assert kinds[-1] is InstallationRateThrottle, view
