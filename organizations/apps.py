@@ -6,4 +6,4 @@ class OrganizationsConfig(AppConfig):
     name = "organizations"
 
     def ready(self) -> None:
-        from organizations import schema  # noqa: F401  (registers the OpenAPI security scheme)
+        from organizations import checks, schema  # noqa: F401  (register system checks, the OpenAPI security scheme)

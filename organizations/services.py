@@ -6,10 +6,12 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import FieldError, Forbidden, ValidationFailed
+from config.validators import validate_display_name
 from organizations import signing
 from organizations.errors import AlreadyMember, InvalidCredentials, LastOwner, NonceReused, SigningKeyExists
 from organizations.models import (
@@ -32,14 +34,24 @@ CLIENT_ID_PREFIX = "pnc_"
 LAST_USED_RESOLUTION_SECONDS = 60
 
 
+def _display_name(field: str, value: str) -> str:
+    """A name or label shown on pages, stripped: not blank, no invisible or control characters."""
+    value = value.strip()
+    if not value:
+        raise ValidationFailed.single(field, f"{field.capitalize()} must not be blank.", "blank")
+    try:
+        validate_display_name(value)
+    except DjangoValidationError as exc:
+        raise ValidationFailed.single(field, exc.messages[0], "invalid_character") from None
+    return value
+
+
 # --- organizations and members -------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def organization_create(*, name: str, owner=None, parent: Organization | None = None) -> Organization:
-    name = name.strip()
-    if not name:
-        raise ValidationFailed.single("name", "Name must not be blank.", "blank")
+    name = _display_name("name", name)
     organization = Organization.objects.create(name=name, parent=parent)
     if owner is not None:
         Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
@@ -160,9 +172,7 @@ def api_client_create(
     A caller can only hand out permissions it holds itself (`grantor_permissions`), so a client cannot be used to
     escalate.
     """
-    name = name.strip()
-    if not name:
-        raise ValidationFailed.single("name", "Name must not be blank.", "blank")
+    name = _display_name("name", name)
     permissions = _validate_permissions(permissions)
     beyond = sorted(set(permissions) - grantor_permissions)
     if beyond:
@@ -249,10 +259,11 @@ def api_client_touch(*, api_client: ApiClient) -> None:
 
 @transaction.atomic
 def signing_key_create(*, organization: Organization, label: str, public_key: str, created_by=None) -> SigningKey:
-    label = label.strip()
     errors = []
-    if not label:
-        errors.append(FieldError("label", "Label must not be blank.", "blank"))
+    try:
+        label = _display_name("label", label)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
     try:
         kind, compressed = signing.normalize_public_key(public_key)
     except signing.InvalidPublicKey as exc:

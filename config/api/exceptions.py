@@ -3,7 +3,9 @@ the view that answered (`view.dialect`)."""
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -53,6 +55,14 @@ def to_api_error(exc: Exception, *, validation_status: int) -> ApiError:
         return ApiError(status=404, message="Not found.")
     if isinstance(exc, DjangoPermissionDenied):
         return ApiError(status=403, message="You do not have permission to perform this action.")
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return ApiError(status=413, message=f"The request body is larger than the {limit} bytes this API accepts.")
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return ApiError(status=validation_status, message=f"The request has more than {limit} fields.")
+    if isinstance(exc, SuspiciousOperation):  # Django answers these 400 outside the API too
+        return ApiError(status=400, message="Bad request.")
     return ApiError(status=500, message="Internal server error.")
 
 

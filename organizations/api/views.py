@@ -44,11 +44,12 @@ def _creator(request):
 
 
 class TokenView(OrganizationUnscopedAPIView):
-    """Anonymous callers: the installation ceiling plus a strict per-IP limit against credential guessing."""
+    """Anonymous callers: a strict per-IP limit against credential guessing, then the installation ceiling (which
+    counts only what the per-IP limit let through)."""
 
     permission_rule = PUBLIC
     authentication_classes: list = []
-    throttle_classes = [InstallationRateThrottle, CredentialsRateThrottle]
+    throttle_classes = [CredentialsRateThrottle, InstallationRateThrottle]
     tags = ["Authentication"]
 
     @staticmethod
