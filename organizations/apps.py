@@ -7,4 +7,4 @@ class OrganizationsConfig(AppConfig):
     nav_template = "organizations/_nav.html"  # its links in the page navigation (see context_processors.navigation)
 
     def ready(self) -> None:
-        from organizations import schema  # noqa: F401  (registers the OpenAPI security scheme)
+        from organizations import checks, schema  # noqa: F401  (register system checks, the OpenAPI security scheme)

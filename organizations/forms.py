@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from config.errors import Forbidden
+from config.signin import RefusingSignInMixin
+from config.validators import validate_display_name
 from organizations.errors import AlreadyMember, LastOwner, SigningKeyExists
 from organizations.models import API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, ApiClient, PermissionCode, Role, SigningKey
 from organizations.web import DomainErrorForm
@@ -19,6 +21,7 @@ class ApiClientCreateForm(DomainErrorForm):
 
     name = forms.CharField(
         max_length=ApiClient._meta.get_field("name").max_length,
+        validators=[validate_display_name],
         help_text="So you recognise it later, e.g. “ERP sync (production)”.",
     )
     permissions = forms.MultipleChoiceField(
@@ -38,7 +41,9 @@ class ApiClientCreateForm(DomainErrorForm):
 class SigningKeyCreateForm(DomainErrorForm):
     domain_error_fields = {SigningKeyExists: "public_key"}
 
-    label = forms.CharField(max_length=SigningKey._meta.get_field("label").max_length)
+    label = forms.CharField(
+        max_length=SigningKey._meta.get_field("label").max_length, validators=[validate_display_name]
+    )
     public_key = forms.CharField(
         max_length=SigningKey._meta.get_field("public_key").max_length,
         label="Public key",
@@ -67,12 +72,5 @@ class MembershipRoleForm(DomainErrorForm):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(RefusingSignInMixin, AuthenticationForm):
     """Refuses without checking the password while the view says the address is over its attempt budget."""
-
-    def clean(self):
-        if getattr(self.request, "sign_in_refused", False):
-            raise forms.ValidationError(
-                "Too many sign-in attempts from your address. Wait a minute and try again.", code="rate_limited"
-            )
-        return super().clean()

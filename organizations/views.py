@@ -5,7 +5,6 @@ A service's domain error is shown next to the field it is about and the form kee
 URL is looked up in a queryset scoped to the current organization, so another organization's ids answer 404.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -16,10 +15,9 @@ from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import get_usage
-from rest_framework.throttling import BaseThrottle
 
 from config.errors import DomainError
+from config.signin import limit_sign_in_attempts
 from organizations import selectors, services
 from organizations.forms import (
     ApiClientCreateForm,
@@ -48,20 +46,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        usage = get_usage(
-            request,
-            group="web-login",
-            key=lambda _group, req: BaseThrottle().get_ident(req),  # the API throttles' view of the client address
-            rate=(settings.LOGIN_ATTEMPTS_PER_MINUTE, 60),
-            method="POST",
-            increment=True,
-        )
-        request.sign_in_refused = usage is not None and usage["should_limit"]
-        response = super().post(request, *args, **kwargs)
-        if request.sign_in_refused:
-            response.status_code = 429
-            response["Retry-After"] = str(max(int(usage["time_left"]), 1))
-        return response
+        return limit_sign_in_attempts(super().post)(request, *args, **kwargs)
 
 
 # --- home and switcher ----------------------------------------------------------------------------------------

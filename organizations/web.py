@@ -70,7 +70,7 @@ def scoped_or_404(queryset, pk):
 
 def _leaf(item) -> str | None:
     """The name of the field a `ValidationFailed` item is about (the last part of its location)."""
-    return item.loc[-1] if item.loc else None
+    return item.path[-1] if item.path else None
 
 
 class DomainErrorForm(forms.Form):

@@ -181,21 +181,23 @@ REST_FRAMEWORK = {
         "organizations.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "config.api.throttling.InstallationRateThrottle",
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.RulePermission"],
+    "DEFAULT_THROTTLE_CLASSES": [  # the ceiling last: it counts only what the narrow limit let through
         "organizations.throttling.PrincipalRateThrottle",
+        "config.api.throttling.InstallationRateThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "config.api.renderers.JSONRenderer",
+        "config.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.DialectAutoSchema",
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_PAGINATION_CLASS": None,
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),  # trusted proxies in front: whose address is the client's
+    # Trusted proxies in front: unset or 0 = the socket address is the client's, X-Forwarded-For is ignored
+    # (config.net.client_address).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -214,6 +216,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "AUTHENTICATION_WHITELIST": ["organizations.authentication.JWTAuthentication"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # the default
+        "config.api.openapi_hooks.document_payload_too_large",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "organizations.models.Role",
         "PermissionCodeEnum": "organizations.models.PermissionCode",

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from organizations.models import Role
-from tests.factories import DEFAULT_PASSWORD, ApiClientFactory, MembershipFactory, SigningKeyFactory
+from tests.factories.organizations import DEFAULT_PASSWORD, ApiClientFactory, MembershipFactory, SigningKeyFactory
 
 pytestmark = pytest.mark.e2e
 

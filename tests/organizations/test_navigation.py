@@ -6,7 +6,7 @@ import pytest
 from django.test import modify_settings
 
 from organizations.models import Role
-from tests.factories import MembershipFactory
+from tests.factories.organizations import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

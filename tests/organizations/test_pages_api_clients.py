@@ -11,7 +11,7 @@ from django.urls import reverse
 from config.errors import FieldError, Forbidden, ValidationFailed
 from organizations import services
 from organizations.models import ApiClient, PermissionCode, Role
-from tests.factories import ApiClientFactory, MembershipFactory
+from tests.factories.organizations import ApiClientFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_a_service_refusal_of_the_permissions_is_shown_next_to_them(client, mana
 
 def test_a_service_error_about_no_form_field_is_shown_at_the_top_of_the_form(client, manager, monkeypatch):
     def refuse(**kwargs):
-        raise ValidationFailed([FieldError(("body", "organization"), "This organization is archived.")])
+        raise ValidationFailed([FieldError("organization", "This organization is archived.")])
 
     monkeypatch.setattr(services, "api_client_create", refuse)
 

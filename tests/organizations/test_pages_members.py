@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from organizations.models import Membership, Role
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories.organizations import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

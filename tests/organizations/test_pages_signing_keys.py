@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from organizations.models import Role, SigningKey
-from tests.factories import MembershipFactory, SigningKeyFactory
+from tests.factories.organizations import MembershipFactory, SigningKeyFactory
 
 pytestmark = pytest.mark.django_db
 

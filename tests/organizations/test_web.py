@@ -7,7 +7,7 @@ from django.urls import reverse
 from config.errors import Conflict, FieldError, ValidationFailed
 from organizations.models import Membership, Role
 from organizations.web import DomainErrorForm
-from tests.factories import MembershipFactory
+from tests.factories.organizations import MembershipFactory
 
 
 class LabelForm(DomainErrorForm):
