@@ -3,30 +3,12 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from config.errors import DomainError, Forbidden, ValidationFailed
+from config.errors import Forbidden
 from config.signin import RefusingSignInMixin
 from config.validators import validate_display_name
 from organizations.errors import AlreadyMember, LastOwner, SigningKeyExists
 from organizations.models import API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, ApiClient, PermissionCode, Role, SigningKey
-
-
-class DomainErrorForm(forms.Form):
-    """A form that shows a service's domain error next to the field it is about.
-
-    A `ValidationFailed` item goes to the field named by the last part of its `loc`; other errors go to the field
-    `domain_error_fields` maps their class to, or to the top of the form.
-    """
-
-    domain_error_fields: dict[type[DomainError], str] = {}
-
-    def add_domain_error(self, error: DomainError) -> None:
-        if isinstance(error, ValidationFailed) and error.errors:
-            for item in error.errors:
-                name = item.path[-1] if item.path else None
-                self.add_error(name if name in self.fields else None, item.msg)
-            return
-        name = next((f for cls, f in self.domain_error_fields.items() if isinstance(error, cls)), None)
-        self.add_error(name, error.message)
+from organizations.web import DomainErrorForm
 
 
 class OrganizationSwitchForm(forms.Form):
@@ -70,7 +52,9 @@ class SigningKeyCreateForm(DomainErrorForm):
     )
 
 
-class MemberInviteForm(DomainErrorForm):
+class MemberAddForm(DomainErrorForm):
+    """Adds a user who already has an account (invitations by email come later)."""
+
     domain_error_fields = {AlreadyMember: "identifier"}
 
     identifier = forms.CharField(

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -32,11 +33,13 @@ INSTALLED_APPS = [
     "organizations",
     "partners",
     "allocations",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,9 +62,11 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",  # `csp_nonce` for the few inline scripts and styles
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.current_organization",
+                "organizations.context_processors.navigation",
             ],
         },
     },
@@ -132,6 +137,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Content-Security-Policy (Django's ContentSecurityPolicyMiddleware): pages load only their own files; an inline
+# script or style runs only with the response's nonce (`{{ csp_nonce }}`, as in templates/drf_spectacular/). ReDoc
+# (/api/redoc/) gets REDOC_CSP (config/urls.py): its bundle injects inline styles, searches in a blob: worker, and
+# always shows its vendor's logo from cdn.redoc.ly (an <img>; the referrer policy sends no URL with it).
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+REDOC_CSP = {
+    **SECURE_CSP,
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],  # with a nonce beside it, browsers would ignore 'unsafe-inline'
+    "img-src": [CSP.SELF, "data:", "https://cdn.redoc.ly"],
+    "worker-src": ["blob:"],  # its search index runs in a worker made from a blob
+}
+
 LOGIN_URL = "login"
 LOGIN_ATTEMPTS_PER_MINUTE = env.int("LOGIN_ATTEMPTS_PER_MINUTE", default=10)  # per client address, web sign-in
 LOGIN_REDIRECT_URL = "home"

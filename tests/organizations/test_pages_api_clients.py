@@ -256,3 +256,30 @@ def test_list_query_count_does_not_grow_with_rows(client, manager, django_assert
     with django_assert_num_queries(len(one)):
         response = client.get(URL)
     assert response.text.count("badge--success") == 50
+
+
+def test_the_page_says_clients_belong_to_the_organization_and_who_created_each(client, manager):
+    stays = MembershipFactory(organization=manager.organization, role=Role.ADMIN, user__username="stays")
+    leaves = MembershipFactory(organization=manager.organization, role=Role.ADMIN, user__username="leaves")
+    ApiClientFactory(organization=manager.organization, name="Kept by stays", created_by=stays.user)
+    ApiClientFactory(organization=manager.organization, name="Left behind", created_by=leaves.user)
+    deleted = MembershipFactory(organization=manager.organization, role=Role.ADMIN, user__username="deleted")
+    ApiClientFactory(organization=manager.organization, name="Orphan", created_by=deleted.user)
+    MembershipFactory(user=leaves.user)  # still a member elsewhere: not here
+    services.membership_delete(membership=leaves, actor_role=manager.role)
+    deleted.user.delete()
+
+    response = client.get(URL)
+
+    page = response.text
+    assert "API clients belong to Acme Trading, not to the person who created them" in page
+    rows = {
+        re.search(r"<strong>([^<]+)</strong>", row).group(1): row
+        for row in re.findall(r"<tr[^>]*>.*?</tr>", page, re.S)
+        if "<td>" in row
+    }
+    assert ">stays<" in rows["Kept by stays"]
+    assert "No longer a member" not in rows["Kept by stays"]
+    assert ">leaves<" in rows["Left behind"]
+    assert "No longer a member" in rows["Left behind"]
+    assert "A deleted user" in rows["Orphan"]

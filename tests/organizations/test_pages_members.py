@@ -36,18 +36,18 @@ def test_page_lists_members_with_their_roles(client, manager):
     assert '<option value="viewer" selected>Viewer</option>' in page
 
 
-def test_invite_an_existing_user_by_email(client, manager):
-    invitee = UserFactory(username="bob", email="Bob@Example.com")
+def test_add_an_existing_user_by_email(client, manager):
+    added = UserFactory(username="bob", email="Bob@Example.com")
 
     response = client.post(URL, {"identifier": "bob@example.com", "role": Role.OPERATOR}, follow=True)
 
     assert response.status_code == 200
     assert "bob is now a member (operator)." in response.text
-    membership = Membership.objects.get(organization=manager.organization, user=invitee)
+    membership = Membership.objects.get(organization=manager.organization, user=added)
     assert membership.role == Role.OPERATOR
 
 
-def test_invite_by_username(client, manager):
+def test_add_by_username(client, manager):
     UserFactory(username="carol")
 
     client.post(URL, {"identifier": "carol", "role": Role.VIEWER})
@@ -55,7 +55,7 @@ def test_invite_by_username(client, manager):
     assert Membership.objects.filter(organization=manager.organization, user__username="carol").exists()
 
 
-def test_inviting_an_unknown_user_shows_an_inline_error_and_keeps_the_input(client, manager):
+def test_adding_an_unknown_user_shows_an_inline_error_and_keeps_the_input(client, manager):
     response = client.post(URL, {"identifier": "nobody@example.com", "role": Role.ADMIN})
 
     assert response.status_code == 200
@@ -69,7 +69,7 @@ def test_inviting_an_unknown_user_shows_an_inline_error_and_keeps_the_input(clie
     assert Membership.objects.filter(organization=manager.organization).count() == 1
 
 
-def test_inviting_a_member_twice_says_so_next_to_the_field(client, manager):
+def test_adding_a_member_twice_says_so_next_to_the_field(client, manager):
     MembershipFactory(organization=manager.organization, user__username="dave")
 
     response = client.post(URL, {"identifier": "dave", "role": Role.VIEWER})
