@@ -4,14 +4,13 @@ import re
 
 import pytest
 from django.contrib.auth.hashers import check_password
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config.errors import FieldError, Forbidden, ValidationFailed
 from organizations import services
 from organizations.models import ApiClient, PermissionCode, Role
 from tests.factories.organizations import ApiClientFactory, MembershipFactory
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -247,15 +246,13 @@ def test_a_secret_created_in_one_organization_is_not_shown_in_another(client):
     assert 'id="new-client-secret"' not in page
 
 
-def test_list_query_count_does_not_grow_with_rows(client, manager, django_assert_num_queries):
+def test_list_query_count_does_not_grow_with_rows(client, manager):
     ApiClientFactory(organization=manager.organization)
-    with CaptureQueriesContext(connection) as one:
-        client.get(URL)
-
-    ApiClientFactory.create_batch(49, organization=manager.organization)
-    with django_assert_num_queries(len(one)):
-        response = client.get(URL)
-    assert response.text.count("badge--success") == 50
+    assert_constant_queries(
+        fetch=lambda: client.get(URL),
+        add_rows=lambda n: ApiClientFactory.create_batch(n, organization=manager.organization),
+        count=lambda response: response.text.count("badge--success"),
+    )
 
 
 def test_the_page_says_clients_belong_to_the_organization_and_who_created_each(client, manager):
