@@ -96,11 +96,9 @@ class ApiClientListView(ServiceFormView):
     def perform(self, form):
         api_client, secret = services.api_client_create(
             organization=self.request.organization,
-            name=form.cleaned_data["name"],
-            permissions=form.cleaned_data["permissions"],
             grantor_permissions=self.request.membership.permissions,
-            rate_limit_per_minute=form.cleaned_data["rate_limit_per_minute"],
             created_by=self.request.user,
+            **form.cleaned_data,
         )
         self.request.session[NEW_CLIENT_SESSION_KEY] = {
             "organization_id": str(self.request.organization.pk),
@@ -142,10 +140,7 @@ class SigningKeyListView(ServiceFormView):
 
     def perform(self, form):
         return services.signing_key_create(
-            organization=self.request.organization,
-            label=form.cleaned_data["label"],
-            public_key=form.cleaned_data["public_key"],
-            created_by=self.request.user,
+            organization=self.request.organization, created_by=self.request.user, **form.cleaned_data
         )
 
     def get_context_data(self, **kwargs):
