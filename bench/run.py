@@ -52,7 +52,7 @@ def main() -> None:
 
     from organizations.signing import verify_signature
     from organizations.tokens import token_issue_for_client
-    from tests.factories import ApiClientFactory, MembershipFactory, SigningKeyFactory
+    from tests.factories.organizations import ApiClientFactory, MembershipFactory, SigningKeyFactory
     from tests.signing_helpers import sign_message
 
     organization = MembershipFactory().organization

@@ -10,11 +10,27 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class FieldError:
-    """One problem with one input: where (`loc`, e.g. ("body", "amount", "quantity")), what, and a machine code."""
+    """One problem with one input: which field, what is wrong, and a machine code.
 
-    loc: tuple[str | int, ...]
+    `field` names the input in domain terms: a snake_case name ("company_name") or a path of names and list indexes
+    (("amount", "quantity"), ("permissions", 0)); empty means the input as a whole. `source` says where the input
+    came from (body, query, header or path). Each dialect maps this to its own wire location and case (DESIGN.md
+    §2): `["body", "company_name"]` in the organization API, `"companyName"` in the network API's `details`.
+    `wire_names` marks errors raised at the edge (serializers, headers, query parameters) whose names are already
+    the dialect's own and must not be mapped again.
+    """
+
+    field: str | tuple[str | int, ...]
     msg: str
     code: str = "invalid"
+    source: str = "body"
+    wire_names: bool = False
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        if isinstance(self.field, str):
+            return (self.field,) if self.field else ()
+        return tuple(self.field)
 
 
 class DomainError(Exception):
@@ -38,8 +54,10 @@ class ValidationFailed(DomainError):
         super().__init__(message or (self.errors[0].msg if len(self.errors) == 1 else None))
 
     @classmethod
-    def single(cls, loc: tuple[str | int, ...], msg: str, code: str = "invalid") -> "ValidationFailed":
-        return cls([FieldError(loc=loc, msg=msg, code=code)])
+    def single(
+        cls, field: str | tuple[str | int, ...], msg: str, code: str = "invalid", **kwargs
+    ) -> "ValidationFailed":
+        return cls([FieldError(field, msg, code, **kwargs)])
 
 
 class Unauthenticated(DomainError):

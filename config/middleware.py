@@ -8,6 +8,7 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 
 from config.api.dialects import dialect_for_path
+from config.api.exceptions import to_api_error
 from config.logging import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -80,10 +81,12 @@ class ApiErrorFallbackMiddleware:
         dialect = dialect_for_path(request.path)
         if dialect is None:
             return None
-        logger.exception("Unhandled exception on %s %s", request.method, request.path)
-        return dialect.error_response(
-            status=500, message=_FALLBACK_MESSAGES[500], request_id=getattr(request, "request_id", "-")
-        )
+        # What a DRF view's handler would answer (e.g. 413 for a body raised over the limit while rendering).
+        error = to_api_error(exception, validation_status=dialect.validation_status)
+        if error.status >= 500:
+            logger.exception("Unhandled exception on %s %s", request.method, request.path)
+            error.message = _FALLBACK_MESSAGES[500]
+        return dialect.render(error, getattr(request, "request_id", "-"))
 
 
 _FALLBACK_MESSAGES = {

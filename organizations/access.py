@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from config.errors import FieldError, Forbidden, ValidationFailed
+from config.errors import Forbidden, ValidationFailed
 from organizations.models import ROLE_PERMISSIONS, ApiClient, Organization
 from organizations.selectors import membership_roles_for_user, organization_connection_between
 
@@ -84,11 +84,13 @@ class Access:
 def _header_uuid(headers, name: str) -> uuid.UUID:
     raw = headers.get(name)
     if raw is None or raw.strip() == "":
-        raise ValidationFailed([FieldError(("header", name), "Field required", "required")])
+        raise ValidationFailed.single(name, "Field required", "required", source="header", wire_names=True)
     try:
         return uuid.UUID(raw.strip())
     except ValueError:
-        raise ValidationFailed([FieldError(("header", name), "Input should be a valid UUID", "invalid_uuid")]) from None
+        raise ValidationFailed.single(
+            name, "Input should be a valid UUID", "invalid_uuid", source="header", wire_names=True
+        ) from None
 
 
 def access_resolve(*, caller: Caller, headers) -> Access:

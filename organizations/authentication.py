@@ -1,5 +1,6 @@
 """DRF authentication: `Authorization: Bearer <jwt>` for API clients and users."""
 
+import re
 import uuid
 
 from django.utils.crypto import constant_time_compare
@@ -11,6 +12,8 @@ from organizations.errors import TokenInvalid
 from organizations.models import ApiClient, Membership
 from organizations.services import api_client_touch
 from organizations.tokens import token_decode
+
+_USER_ID = re.compile(r"[0-9]{1,18}")
 
 
 class ApiClientUser:
@@ -103,4 +106,5 @@ def _uuid_or_none(value: str):
 
 
 def _int_or_none(value: str):
-    return int(value) if value.isdigit() else None
+    # ASCII digits only ("²".isdigit() is true and int("²") raises), and within a bigint primary key.
+    return int(value) if _USER_ID.fullmatch(value) else None

@@ -1,6 +1,6 @@
 """Domain errors of the organizations app (codes are stable: clients match on them)."""
 
-from config.errors import Conflict, DomainError, Unauthenticated, UnprocessableEntity
+from config.errors import Conflict, DomainError, Forbidden, Unauthenticated, UnprocessableEntity
 
 
 class InvalidCredentials(Unauthenticated):
@@ -21,6 +21,11 @@ class TokenInvalid(Unauthenticated):
 class NotAMember(Unauthenticated):
     code = "NotAMember"
     default_message = "Caller is not a member of the enterprise."
+
+
+class LicenseRequired(Forbidden):
+    code = "LicenseRequired"
+    default_message = "Enterprise does not have the network license."
 
 
 class LastOwner(UnprocessableEntity):

@@ -3,28 +3,12 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from config.errors import DomainError, Forbidden, ValidationFailed
+from config.errors import Forbidden
+from config.signin import RefusingSignInMixin
+from config.validators import validate_display_name
 from organizations.errors import AlreadyMember, LastOwner, SigningKeyExists
 from organizations.models import API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, ApiClient, PermissionCode, Role, SigningKey
-
-
-class DomainErrorForm(forms.Form):
-    """A form that shows a service's domain error next to the field it is about.
-
-    A `ValidationFailed` item goes to the field named by the last part of its `loc`; other errors go to the field
-    `domain_error_fields` maps their class to, or to the top of the form.
-    """
-
-    domain_error_fields: dict[type[DomainError], str] = {}
-
-    def add_domain_error(self, error: DomainError) -> None:
-        if isinstance(error, ValidationFailed) and error.errors:
-            for item in error.errors:
-                name = item.loc[-1] if item.loc else None
-                self.add_error(name if name in self.fields else None, item.msg)
-            return
-        name = next((f for cls, f in self.domain_error_fields.items() if isinstance(error, cls)), None)
-        self.add_error(name, error.message)
+from organizations.web import DomainErrorForm
 
 
 class OrganizationSwitchForm(forms.Form):
@@ -37,6 +21,7 @@ class ApiClientCreateForm(DomainErrorForm):
 
     name = forms.CharField(
         max_length=ApiClient._meta.get_field("name").max_length,
+        validators=[validate_display_name],
         help_text="So you recognise it later, e.g. “ERP sync (production)”.",
     )
     permissions = forms.MultipleChoiceField(
@@ -56,7 +41,9 @@ class ApiClientCreateForm(DomainErrorForm):
 class SigningKeyCreateForm(DomainErrorForm):
     domain_error_fields = {SigningKeyExists: "public_key"}
 
-    label = forms.CharField(max_length=SigningKey._meta.get_field("label").max_length)
+    label = forms.CharField(
+        max_length=SigningKey._meta.get_field("label").max_length, validators=[validate_display_name]
+    )
     public_key = forms.CharField(
         max_length=SigningKey._meta.get_field("public_key").max_length,
         label="Public key",
@@ -65,7 +52,9 @@ class SigningKeyCreateForm(DomainErrorForm):
     )
 
 
-class MemberInviteForm(DomainErrorForm):
+class MemberAddForm(DomainErrorForm):
+    """Adds a user who already has an account (invitations by email come later)."""
+
     domain_error_fields = {AlreadyMember: "identifier"}
 
     identifier = forms.CharField(
@@ -83,12 +72,5 @@ class MembershipRoleForm(DomainErrorForm):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(RefusingSignInMixin, AuthenticationForm):
     """Refuses without checking the password while the view says the address is over its attempt budget."""
-
-    def clean(self):
-        if getattr(self.request, "sign_in_refused", False):
-            raise forms.ValidationError(
-                "Too many sign-in attempts from your address. Wait a minute and try again.", code="rate_limited"
-            )
-        return super().clean()

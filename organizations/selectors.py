@@ -4,7 +4,7 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from config.errors import ObjectNotFound
@@ -36,6 +36,18 @@ def membership_roles_for_user(*, user) -> dict[uuid.UUID, str]:
 
 def api_client_list(*, organization: Organization) -> QuerySet[ApiClient]:
     return ApiClient.objects.filter(organization=organization).order_by("-active", "-created_at", "id")
+
+
+def api_client_list_with_creators(*, organization: Organization) -> QuerySet[ApiClient]:
+    """The API clients with who created each (`created_by`, None once that user is deleted) and whether that person
+    is still a member (`creator_is_member`): a client belongs to the organization and outlives its creator's
+    membership."""
+    still_member = Membership.objects.filter(organization=organization, user=OuterRef("created_by"))
+    return (
+        api_client_list(organization=organization)
+        .select_related("created_by")
+        .annotate(creator_is_member=Exists(still_member))
+    )
 
 
 def signing_key_list(*, organization: Organization) -> QuerySet[SigningKey]:

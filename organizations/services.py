@@ -6,10 +6,12 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import FieldError, Forbidden, ValidationFailed
+from config.validators import validate_display_name
 from organizations import signing
 from organizations.errors import AlreadyMember, InvalidCredentials, LastOwner, NonceReused, SigningKeyExists
 from organizations.models import (
@@ -32,14 +34,24 @@ CLIENT_ID_PREFIX = "pnc_"
 LAST_USED_RESOLUTION_SECONDS = 60
 
 
+def _display_name(field: str, value: str) -> str:
+    """A name or label shown on pages, stripped: not blank, no invisible or control characters."""
+    value = value.strip()
+    if not value:
+        raise ValidationFailed.single(field, f"{field.capitalize()} must not be blank.", "blank")
+    try:
+        validate_display_name(value)
+    except DjangoValidationError as exc:
+        raise ValidationFailed.single(field, exc.messages[0], "invalid_character") from None
+    return value
+
+
 # --- organizations and members -------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def organization_create(*, name: str, owner=None, parent: Organization | None = None) -> Organization:
-    name = name.strip()
-    if not name:
-        raise ValidationFailed.single(("body", "name"), "Name must not be blank.", "blank")
+    name = _display_name("name", name)
     organization = Organization.objects.create(name=name, parent=parent)
     if owner is not None:
         Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
@@ -49,7 +61,7 @@ def organization_create(*, name: str, owner=None, parent: Organization | None = 
 @transaction.atomic
 def membership_create(*, organization: Organization, user, role: str) -> Membership:
     if role not in Role.values:
-        raise ValidationFailed.single(("body", "role"), f"'{role}' is not a valid role.", "invalid_choice")
+        raise ValidationFailed.single("role", f"'{role}' is not a valid role.", "invalid_choice")
     try:
         with transaction.atomic():
             return Membership.objects.create(organization=organization, user=user, role=role)
@@ -71,7 +83,7 @@ def member_add(*, organization: Organization, identifier: str, role: str, actor_
     _require_owner_for_owner_role(actor_role=actor_role, touches_owner=role == Role.OWNER)
     user = user_find(identifier=identifier)
     if user is None:
-        raise ValidationFailed.single(("body", "identifier"), "No active user has that username or email.", "not_found")
+        raise ValidationFailed.single("identifier", "No active user has that username or email.", "not_found")
     return membership_create(organization=organization, user=user, role=role)
 
 
@@ -86,7 +98,7 @@ def _lock_owners(organization: Organization) -> int:
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, actor_role: str | None) -> Membership:
     if role not in Role.values:
-        raise ValidationFailed.single(("body", "role"), f"'{role}' is not a valid role.", "invalid_choice")
+        raise ValidationFailed.single("role", f"'{role}' is not a valid role.", "invalid_choice")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     _require_owner_for_owner_role(
         actor_role=actor_role, touches_owner=Role.OWNER in (role, membership.role) and role != membership.role
@@ -138,10 +150,10 @@ def _validate_permissions(permissions: list[str]) -> list[str]:
     unknown = sorted(set(permissions) - ALL_PERMISSIONS)
     if unknown:
         raise ValidationFailed.single(
-            ("body", "permissions"), f"Unknown permission code(s): {', '.join(unknown)}.", "invalid_choice"
+            "permissions", f"Unknown permission code(s): {', '.join(unknown)}.", "invalid_choice"
         )
     if not permissions:
-        raise ValidationFailed.single(("body", "permissions"), "Choose at least one permission.", "required")
+        raise ValidationFailed.single("permissions", "Choose at least one permission.", "required")
     return sorted(set(permissions))
 
 
@@ -160,9 +172,7 @@ def api_client_create(
     A caller can only hand out permissions it holds itself (`grantor_permissions`), so a client cannot be used to
     escalate.
     """
-    name = name.strip()
-    if not name:
-        raise ValidationFailed.single(("body", "name"), "Name must not be blank.", "blank")
+    name = _display_name("name", name)
     permissions = _validate_permissions(permissions)
     beyond = sorted(set(permissions) - grantor_permissions)
     if beyond:
@@ -228,12 +238,10 @@ def token_for_user_credentials(
         memberships = memberships.filter(organization_id=organization_id)
     found = list(memberships[:2])
     if not found:
-        raise ValidationFailed.single(
-            ("body", "organization_id"), "The user is not a member of that organization.", "not_member"
-        )
+        raise ValidationFailed.single("organization_id", "The user is not a member of that organization.", "not_member")
     if len(found) > 1:
         raise ValidationFailed.single(
-            ("body", "organization_id"), "The user belongs to several organizations; say which one.", "required"
+            "organization_id", "The user belongs to several organizations; say which one.", "required"
         )
     return token_issue_for_membership(membership=found[0])
 
@@ -251,14 +259,15 @@ def api_client_touch(*, api_client: ApiClient) -> None:
 
 @transaction.atomic
 def signing_key_create(*, organization: Organization, label: str, public_key: str, created_by=None) -> SigningKey:
-    label = label.strip()
     errors = []
-    if not label:
-        errors.append(FieldError(("body", "label"), "Label must not be blank.", "blank"))
+    try:
+        label = _display_name("label", label)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
     try:
         kind, compressed = signing.normalize_public_key(public_key)
     except signing.InvalidPublicKey as exc:
-        errors.append(FieldError(("body", "public_key"), str(exc), "invalid"))
+        errors.append(FieldError("public_key", str(exc), "invalid"))
     if errors:
         raise ValidationFailed(errors)
     try:
@@ -285,7 +294,7 @@ def signing_key_deactivate(*, signing_key: SigningKey) -> SigningKey:
 def nonce_use(*, organization: Organization, nonce: str) -> UsedNonce:
     """Records the nonce; a nonce this organization used before raises NonceReused (the unique constraint decides)."""
     if not nonce or len(nonce) > UsedNonce._meta.get_field("nonce").max_length:
-        raise ValidationFailed.single(("body", "nonce"), "The nonce must be 1 to 255 characters.", "invalid")
+        raise ValidationFailed.single("nonce", "The nonce must be 1 to 255 characters.", "invalid")
     try:
         with transaction.atomic():
             return UsedNonce.objects.create(organization=organization, nonce=nonce)

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from config.api.throttling import CacheWindowThrottle
+from config.net import client_address
 from organizations.access import caller_for_request
 
 
@@ -17,7 +18,7 @@ class PrincipalRateThrottle(CacheWindowThrottle):
 
     def key_for(self, request) -> str | None:
         caller = caller_for_request(request)
-        return caller.rate_limit_key if caller is not None else f"ip:{self.get_ident(request)}"
+        return caller.rate_limit_key if caller is not None else f"ip:{client_address(request)}"
 
 
 class CredentialsRateThrottle(CacheWindowThrottle):
@@ -29,4 +30,4 @@ class CredentialsRateThrottle(CacheWindowThrottle):
         return settings.API_CREDENTIALS_RATE_LIMIT_PER_MINUTE
 
     def key_for(self, request) -> str | None:
-        return f"ip:{self.get_ident(request)}"
+        return f"ip:{client_address(request)}"

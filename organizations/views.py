@@ -5,68 +5,35 @@ A service's domain error is shown next to the field it is about and the form kee
 URL is looked up in a queryset scoped to the current organization, so another organization's ids answer 404.
 """
 
-from functools import wraps
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import get_usage
-from rest_framework.throttling import BaseThrottle
 
-from config.errors import DomainError, ObjectNotFound
+from config.errors import DomainError
+from config.signin import limit_sign_in_attempts
 from organizations import selectors, services
 from organizations.forms import (
     ApiClientCreateForm,
-    MemberInviteForm,
+    MemberAddForm,
     MembershipRoleForm,
     OrganizationSwitchForm,
     SignInForm,
     SigningKeyCreateForm,
 )
 from organizations.middleware import SESSION_KEY
-from organizations.models import ROLE_PERMISSIONS, PermissionCode, Role
+from organizations.models import PermissionCode
+from organizations.web import ServiceFormView, organization_required, scoped_or_404
 
 MANAGE = PermissionCode.MANAGE_ORGANIZATION
 # The new client's secret waits here between the POST and the redirected GET that shows it, then is popped.
 NEW_CLIENT_SESSION_KEY = "new_api_client"
-
-
-def _permission_needed(permission: str) -> str:
-    roles = [str(role.label).lower() for role in Role if permission in ROLE_PERMISSIONS[role]]
-    who = " or ".join([", ".join(roles[:-1]), roles[-1]] if len(roles) > 1 else roles)
-    return f"This page needs the “{PermissionCode(permission).label}” permission, which the {who} role has."
-
-
-def organization_required(permission: str | None = None):
-    """The view needs a current organization (else a friendly page), and `permission` in it (else 403)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.organization is None:
-                status = 200 if permission is None else 403
-                return render(request, "organizations/no_organization.html", status=status)
-            if permission is not None and permission not in request.membership.permissions:
-                raise PermissionDenied(_permission_needed(permission))
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorator
-
-
-def scoped_or_404(queryset, pk):
-    try:
-        return selectors.get_or_404(queryset, pk=pk)
-    except ObjectNotFound:
-        raise Http404("Not found.") from None
 
 
 # --- sign in ---------------------------------------------------------------------------------------------------
@@ -79,20 +46,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        usage = get_usage(
-            request,
-            group="web-login",
-            key=lambda _group, req: BaseThrottle().get_ident(req),  # the API throttles' view of the client address
-            rate=(settings.LOGIN_ATTEMPTS_PER_MINUTE, 60),
-            method="POST",
-            increment=True,
-        )
-        request.sign_in_refused = usage is not None and usage["should_limit"]
-        response = super().post(request, *args, **kwargs)
-        if request.sign_in_refused:
-            response.status_code = 429
-            response["Retry-After"] = str(max(int(usage["time_left"]), 1))
-        return response
+        return limit_sign_in_attempts(super().post)(request, *args, **kwargs)
 
 
 # --- home and switcher ----------------------------------------------------------------------------------------
@@ -132,42 +86,38 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
 # --- API clients ----------------------------------------------------------------------------------------------
 
 
-@never_cache  # the page may carry a new secret: no copy of it in any cache or the back button
-@organization_required(MANAGE)
-def api_client_list(request: HttpRequest) -> HttpResponse:
-    form = ApiClientCreateForm()
-    if request.method == "POST":
-        form = ApiClientCreateForm(request.POST)
-        if form.is_valid():
-            try:
-                api_client, secret = services.api_client_create(
-                    organization=request.organization,
-                    name=form.cleaned_data["name"],
-                    permissions=form.cleaned_data["permissions"],
-                    grantor_permissions=request.membership.permissions,
-                    rate_limit_per_minute=form.cleaned_data["rate_limit_per_minute"],
-                    created_by=request.user,
-                )
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                request.session[NEW_CLIENT_SESSION_KEY] = {
-                    "organization_id": str(request.organization.pk),
-                    "name": api_client.name,
-                    "client_id": api_client.client_id,
-                    "secret": secret,
-                }
-                messages.success(request, f"API client “{api_client.name}” created.")
-                return redirect("org-api-clients")
-    new_client = request.session.pop(NEW_CLIENT_SESSION_KEY, None) if request.method == "GET" else None
-    if new_client and new_client.get("organization_id") != str(request.organization.pk):
-        new_client = None
-    context = {
-        "form": form,
-        "api_clients": selectors.api_client_list(organization=request.organization),
-        "new_client": new_client,
-    }
-    return render(request, "organizations/api_clients.html", context)
+@method_decorator(never_cache, name="dispatch")  # the page may carry a new secret: no copy in any cache or history
+class ApiClientListView(ServiceFormView):
+    organization_permission = MANAGE
+    form_class = ApiClientCreateForm
+    template_name = "organizations/api_clients.html"
+    success_message = "API client “{object.name}” created."
+
+    def perform(self, form):
+        api_client, secret = services.api_client_create(
+            organization=self.request.organization,
+            grantor_permissions=self.request.membership.permissions,
+            created_by=self.request.user,
+            **form.cleaned_data,
+        )
+        self.request.session[NEW_CLIENT_SESSION_KEY] = {
+            "organization_id": str(self.request.organization.pk),
+            "name": api_client.name,
+            "client_id": api_client.client_id,
+            "secret": secret,
+        }
+        return api_client
+
+    def get_context_data(self, **kwargs):
+        request = self.request
+        new_client = request.session.pop(NEW_CLIENT_SESSION_KEY, None) if request.method == "GET" else None
+        if new_client and new_client.get("organization_id") != str(request.organization.pk):
+            new_client = None
+        return super().get_context_data(
+            api_clients=selectors.api_client_list_with_creators(organization=request.organization),
+            new_client=new_client,
+            **kwargs,
+        )
 
 
 @require_POST
@@ -182,26 +132,20 @@ def api_client_revoke(request: HttpRequest, pk) -> HttpResponse:
 # --- signing keys ---------------------------------------------------------------------------------------------
 
 
-@organization_required(MANAGE)
-def signing_key_list(request: HttpRequest) -> HttpResponse:
-    form = SigningKeyCreateForm()
-    if request.method == "POST":
-        form = SigningKeyCreateForm(request.POST)
-        if form.is_valid():
-            try:
-                signing_key = services.signing_key_create(
-                    organization=request.organization,
-                    label=form.cleaned_data["label"],
-                    public_key=form.cleaned_data["public_key"],
-                    created_by=request.user,
-                )
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(request, f"Signing key “{signing_key.label}” added.")
-                return redirect("org-signing-keys")
-    context = {"form": form, "signing_keys": selectors.signing_key_list(organization=request.organization)}
-    return render(request, "organizations/signing_keys.html", context)
+class SigningKeyListView(ServiceFormView):
+    organization_permission = MANAGE
+    form_class = SigningKeyCreateForm
+    template_name = "organizations/signing_keys.html"
+    success_message = "Signing key “{object.label}” added."
+
+    def perform(self, form):
+        return services.signing_key_create(
+            organization=self.request.organization, created_by=self.request.user, **form.cleaned_data
+        )
+
+    def get_context_data(self, **kwargs):
+        signing_keys = selectors.signing_key_list(organization=self.request.organization)
+        return super().get_context_data(signing_keys=signing_keys, **kwargs)
 
 
 @require_POST
@@ -216,7 +160,7 @@ def signing_key_deactivate(request: HttpRequest, pk) -> HttpResponse:
 # --- members --------------------------------------------------------------------------------------------------
 
 
-def _members_page(request: HttpRequest, *, invite_form=None, row_form=None, row_id=None) -> HttpResponse:
+def _members_context(request: HttpRequest, *, add_form=None, row_form=None, row_id=None) -> dict:
     """The members page; `row_form` (bound, with errors) replaces the role form of membership `row_id`."""
     memberships = list(selectors.membership_list(organization=request.organization))
     rows = [
@@ -228,52 +172,64 @@ def _members_page(request: HttpRequest, *, invite_form=None, row_form=None, row_
         )
         for membership in memberships
     ]
-    context = {"invite_form": invite_form or MemberInviteForm(), "rows": rows}
-    return render(request, "organizations/members.html", context)
+    return {"add_form": add_form or MemberAddForm(), "rows": rows}
 
 
-@organization_required(MANAGE)
-def member_list(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return _members_page(request)
-    form = MemberInviteForm(request.POST)
-    if form.is_valid():
-        try:
-            membership = services.member_add(
-                organization=request.organization,
-                identifier=form.cleaned_data["identifier"],
-                role=form.cleaned_data["role"],
-                actor_role=request.membership.role,
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"{membership.user.get_username()} is now a member ({membership.role}).")
-            return redirect("org-members")
-    return _members_page(request, invite_form=form)
-
-
-def _after_own_membership_change(request: HttpRequest, membership) -> HttpResponse:
+def _after_own_membership_change(request: HttpRequest, membership) -> str:
     # Changing or removing your own membership may take away your right to see this page.
-    return redirect("home" if membership.user_id == request.user.pk else "org-members")
+    return "home" if membership.user_id == request.user.pk else "org-members"
 
 
-@require_POST
-@organization_required(MANAGE)
-def member_change_role(request: HttpRequest, pk) -> HttpResponse:
-    membership = scoped_or_404(selectors.membership_list(organization=request.organization), pk)
-    form = MembershipRoleForm(request.POST, auto_id=f"id_{membership.pk}_%s")
-    if form.is_valid():
-        try:
-            membership = services.membership_change_role(
-                membership=membership, role=form.cleaned_data["role"], actor_role=request.membership.role
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"{membership.user.get_username()} is now {membership.get_role_display()}.")
-            return _after_own_membership_change(request, membership)
-    return _members_page(request, row_form=form, row_id=membership.pk)
+class MemberListView(ServiceFormView):
+    """The members page, and adding an existing user as a member (invitations by email come later)."""
+
+    organization_permission = MANAGE
+    form_class = MemberAddForm
+    template_name = "organizations/members.html"
+
+    def perform(self, form):
+        return services.member_add(
+            organization=self.request.organization,
+            identifier=form.cleaned_data["identifier"],
+            role=form.cleaned_data["role"],
+            actor_role=self.request.membership.role,
+        )
+
+    def get_success_message(self) -> str:
+        return f"{self.object.user.get_username()} is now a member ({self.object.role})."
+
+    def get_context_data(self, form=None, **kwargs):
+        return _members_context(self.request, add_form=form)
+
+
+class MemberRoleView(ServiceFormView):
+    """Changes one member's role; on an error the members page shows it under that member's role select."""
+
+    http_method_names = ["post"]
+    organization_permission = MANAGE
+    form_class = MembershipRoleForm
+    template_name = "organizations/members.html"
+
+    @cached_property
+    def membership(self):
+        return scoped_or_404(selectors.membership_list(organization=self.request.organization), self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "auto_id": f"id_{self.membership.pk}_%s"}
+
+    def perform(self, form):
+        return services.membership_change_role(
+            membership=self.membership, role=form.cleaned_data["role"], actor_role=self.request.membership.role
+        )
+
+    def get_success_message(self) -> str:
+        return f"{self.object.user.get_username()} is now {self.object.get_role_display()}."
+
+    def get_success_url(self) -> str:
+        return _after_own_membership_change(self.request, self.object)
+
+    def get_context_data(self, form=None, **kwargs):
+        return _members_context(self.request, row_form=form, row_id=self.membership.pk)
 
 
 @require_POST
@@ -287,6 +243,7 @@ def member_remove(request: HttpRequest, pk) -> HttpResponse:
         form = MembershipRoleForm({"role": membership.role}, auto_id=f"id_{membership.pk}_%s")
         form.full_clean()
         form.add_error(None, error.message)
-        return _members_page(request, row_form=form, row_id=membership.pk)
+        context = _members_context(request, row_form=form, row_id=membership.pk)
+        return render(request, "organizations/members.html", context)
     messages.success(request, f"{membership.user.get_username()} was removed from {request.organization.name}.")
-    return _after_own_membership_change(request, membership)
+    return redirect(_after_own_membership_change(request, membership))

@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from organizations.tokens import token_issue_for_client, token_issue_for_membership
-from tests.factories import ApiClientFactory, MembershipFactory, OrganizationFactory
+from tests.factories.organizations import ApiClientFactory, MembershipFactory, OrganizationFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 

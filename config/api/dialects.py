@@ -18,6 +18,7 @@ _NETWORK_NAMES = {
     405: "MethodNotAllowedError",
     406: "NotAcceptableError",
     409: "ConflictError",
+    413: "PayloadTooLargeError",
     415: "UnsupportedMediaTypeError",
     422: "UnprocessableEntityError",
     429: "RateLimitError",
@@ -32,6 +33,7 @@ _ORG_TYPES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     409: "conflict",
+    413: "payload_too_large",
     415: "unsupported_media_type",
     422: "unprocessable_entity",
     429: "rate_limited",
@@ -42,6 +44,7 @@ _ORG_TYPES = {
 class Dialect:
     """How one API dialect renders an `ApiError`: the status of validation errors and the body."""
 
+    name: str
     validation_status: int
 
     def body(self, error: ApiError, request_id: str) -> dict:
@@ -60,6 +63,7 @@ class Dialect:
 class NetworkDialect(Dialect):
     """`{"error": "<message>", "name": "<ErrorName>", "requestId": "<id>"}`; a 400 may add `details`."""
 
+    name = "network"
     validation_status = 400
 
     def body(self, error: ApiError, request_id: str) -> dict:
@@ -69,16 +73,20 @@ class NetworkDialect(Dialect):
             "requestId": request_id,
         }
         if error.errors:
-            body["details"] = [
-                {"field": ".".join(str(p) for p in e.loc[1:]) or e.loc[0], "message": e.msg, "code": e.code}
-                for e in error.errors
-            ]
+            body["details"] = [{"field": self.field_name(e), "message": e.msg, "code": e.code} for e in error.errors]
         return body
+
+    @staticmethod
+    def field_name(e: FieldError) -> str:
+        """`clientDisputeWindowMinutes`, `amount.quantity`, `permissions.0`; the source when it is the whole input."""
+        path = e.path if e.wire_names else [_camel(p) if isinstance(p, str) else p for p in e.path]
+        return ".".join(str(p) for p in path) or e.source
 
 
 class OrganizationDialect(Dialect):
     """`{"detail": [{"loc": [...], "msg": "...", "type": "...", "code": "..."}]}`; validation is 422."""
 
+    name = "organization"
     validation_status = 422
 
     def body(self, error: ApiError, request_id: str) -> dict:
@@ -90,7 +98,7 @@ class OrganizationDialect(Dialect):
 
     @staticmethod
     def _item(e: FieldError) -> dict:
-        return {"loc": list(e.loc), "msg": e.msg, "type": _pydantic_type(e.code), "code": e.code}
+        return {"loc": [e.source, *e.path], "msg": e.msg, "type": _pydantic_type(e.code), "code": e.code}
 
 
 # Organization API clients were written against a pydantic-style API; keep its `type` vocabulary.
@@ -109,6 +117,12 @@ _PYDANTIC_TYPES = {
     "invalid_uuid": "uuid_parsing",
     "max_string_length": "int_parsing_size",
 }
+
+
+def _camel(name: str) -> str:
+    """client_dispute_window_minutes → clientDisputeWindowMinutes (names already in camelCase stay as they are)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def _snake(name: str) -> str:

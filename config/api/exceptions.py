@@ -1,8 +1,11 @@
-"""One DRF exception handler for both dialects: normalise any exception to an `ApiError`, render by URL path."""
+"""One DRF exception handler for every dialect: normalise any exception to an `ApiError`, render it in the dialect of
+the view that answered (`view.dialect`)."""
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -17,13 +20,14 @@ WWW_AUTHENTICATE = 'Bearer realm="api"'
 
 
 def exception_handler(exc: Exception, context: dict) -> Response:
-    request = context.get("request")
-    dialect = dialect_for_path(request.path if request is not None else "") or ORGANIZATION
+    view, request = context.get("view"), context.get("request")
+    dialect = getattr(view, "dialect", None) or dialect_for_path(request.path if request is not None else "")
+    dialect = dialect or ORGANIZATION
     error = to_api_error(exc, validation_status=dialect.validation_status)
     if error.status == 401:  # RFC 6750: tell the client which scheme to use
         error.headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
     if error.status >= 500:
-        logger.error("Unhandled exception in %s", context.get("view").__class__.__name__, exc_info=exc)
+        logger.error("Unhandled exception in %s", view.__class__.__name__, exc_info=exc)
     return Response(dialect.body(error, current_request_id()), status=error.status, headers=error.headers)
 
 
@@ -33,10 +37,10 @@ def to_api_error(exc: Exception, *, validation_status: int) -> ApiError:
     if isinstance(exc, DomainError):
         return ApiError(status=exc.status, code=exc.code, message=exc.message)
     if isinstance(exc, drf.ParseError):
-        errors = [FieldError(loc=("body",), msg=f"Malformed request body: {exc.detail}", code="json_invalid")]
+        errors = [FieldError((), f"Malformed request body: {exc.detail}", "json_invalid")]
         return ApiError(status=validation_status, message=errors[0].msg, errors=errors)
     if isinstance(exc, drf.ValidationError):
-        errors = flatten_validation_detail(exc.detail, prefix=("body",))
+        errors = flatten_validation_detail(exc.detail)
         message = errors[0].msg if len(errors) == 1 else "The request is invalid."
         return ApiError(status=validation_status, message=message, errors=errors)
     if isinstance(exc, drf.Throttled):
@@ -51,26 +55,41 @@ def to_api_error(exc: Exception, *, validation_status: int) -> ApiError:
         return ApiError(status=404, message="Not found.")
     if isinstance(exc, DjangoPermissionDenied):
         return ApiError(status=403, message="You do not have permission to perform this action.")
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return ApiError(status=413, message=f"The request body is larger than the {limit} bytes this API accepts.")
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return ApiError(status=validation_status, message=f"The request has more than {limit} fields.")
+    if isinstance(exc, SuspiciousOperation):  # Django answers these 400 outside the API too
+        return ApiError(status=400, message="Bad request.")
     return ApiError(status=500, message="Internal server error.")
 
 
-def flatten_validation_detail(detail, prefix: tuple = ()) -> list[FieldError]:
-    """DRF's nested error dict/list → flat `FieldError`s with a `loc` path (["body", "amount", "quantity"])."""
+def flatten_validation_detail(detail, prefix: tuple = (), *, source: str = "body") -> list[FieldError]:
+    """DRF's nested error dict/list → flat `FieldError`s with a path (("amount", "quantity")).
+
+    The names are the serializer's, i.e. already the dialect's wire names (`wire_names=True`).
+    """
     if isinstance(detail, dict):
         out: list[FieldError] = []
         for key, value in detail.items():
-            loc = prefix if key in ("non_field_errors", "__all__") else (*prefix, key)
-            out.extend(flatten_validation_detail(value, loc))
+            path = prefix if key in ("non_field_errors", "__all__") else (*prefix, key)
+            out.extend(flatten_validation_detail(value, path, source=source))
         return out
     if isinstance(detail, list):
         if all(isinstance(item, str) for item in detail):
-            return [FieldError(loc=prefix, msg=str(item), code=getattr(item, "code", "invalid")) for item in detail]
+            return [_wire_error(prefix, item, source) for item in detail]
         out = []
         for index, item in enumerate(detail):
             if item:  # DRF puts {} for list items that were fine
-                out.extend(flatten_validation_detail(item, (*prefix, index)))
+                out.extend(flatten_validation_detail(item, (*prefix, index), source=source))
         return out
-    return [FieldError(loc=prefix, msg=str(detail), code=getattr(detail, "code", "invalid"))]
+    return [_wire_error(prefix, detail, source)]
+
+
+def _wire_error(path: tuple, detail, source: str) -> FieldError:
+    return FieldError(path, str(detail), getattr(detail, "code", "invalid"), source=source, wire_names=True)
 
 
 def _text(detail) -> str:

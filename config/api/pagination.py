@@ -1,57 +1,85 @@
-"""The two pagination styles (DESIGN.md §2). Both validate their parameters strictly instead of clamping."""
+"""The two pagination styles (DESIGN.md §2), as DRF paginators.
 
-from dataclasses import dataclass
+Their query parameters are read by a query serializer (validated strictly, no silent clamping, and documented in
+the OpenAPI schema by `config.api.schema.DialectAutoSchema`); the envelope comes from `get_paginated_response`, and
+its schema from `get_paginated_response_schema`, so a list action is `return self.page(queryset, ItemOutput)`.
+"""
+
+from functools import cache
 
 from django.db.models import QuerySet
+from rest_framework import serializers
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
 
-from config.errors import FieldError, ValidationFailed
+from config.api.fields import StrictIntegerField
+from config.api.validation import validated
 
-
-def _int_param(request, name: str, *, default: int, minimum: int, maximum: int | None) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed([FieldError(("query", name), f"{name} must be an integer.", "invalid")]) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        code = "min_value" if value < minimum else "max_value"
-        raise ValidationFailed([FieldError(("query", name), f"{name} must be {bound}.", code)])
-    return value
+# Far beyond any real list, and small enough that offset + limit stays a 64-bit SQL integer.
+MAX_OFFSET = 10**15
 
 
-@dataclass
-class OffsetPage:
+class OffsetPageQuery(serializers.Serializer):
+    limit = StrictIntegerField(min_value=1, max_value=100, default=50, help_text="Items per page (1..100).")
+    offset = StrictIntegerField(min_value=0, max_value=MAX_OFFSET, default=0, help_text="Items to skip.")
+
+
+class PageNumberQuery(serializers.Serializer):
+    pageNumber = StrictIntegerField(
+        source="page_number", min_value=0, max_value=MAX_OFFSET // 500, default=0, help_text="0-based page number."
+    )
+    pageSize = StrictIntegerField(
+        source="page_size", min_value=1, max_value=500, default=100, help_text="Items per page (1..500)."
+    )
+
+
+class OffsetPagination(BasePagination):
     """Organization API: `?limit=1..100&offset=N` → `{"items": [...], "total_items": N}`."""
 
-    items: list
-    total_items: int
+    query_serializer = OffsetPageQuery
 
-    DEFAULT_LIMIT = 50
-    MAX_LIMIT = 100
+    def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:
+        query = validated(self.query_serializer, request.query_params, source="query")
+        limit, offset = query["limit"], query["offset"]
+        self.total_items = queryset.count()
+        return list(queryset[offset : offset + limit]) if offset < self.total_items else []
 
-    @classmethod
-    def from_request(cls, request, queryset: QuerySet) -> "OffsetPage":
-        limit = _int_param(request, "limit", default=cls.DEFAULT_LIMIT, minimum=1, maximum=cls.MAX_LIMIT)
-        offset = _int_param(request, "offset", default=0, minimum=0, maximum=None)
-        total = queryset.count()
-        return cls(items=list(queryset[offset : offset + limit]) if offset < total else [], total_items=total)
+    def get_paginated_response(self, data) -> Response:
+        return Response({"items": data, "total_items": self.total_items})
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["items", "total_items"],
+            "properties": {"items": schema, "total_items": {"type": "integer", "minimum": 0}},
+        }
+
+    def get_schema_operation_parameters(self, view) -> list:
+        return []  # documented from `query_serializer` by the dialect's AutoSchema
 
 
-@dataclass
-class PageNumberPage:
-    """Network API: `?pageNumber=0..&pageSize=1..500` (0-based) → a list under the endpoint's own key."""
+class PageNumberPagination(BasePagination):
+    """Network API: `?pageNumber=0..&pageSize=1..500` (0-based) → `{"<key>": [...]}`; see `network_pagination`."""
 
-    items: list
+    query_serializer = PageNumberQuery
+    key = "items"
 
-    DEFAULT_PAGE_SIZE = 100
-    MAX_PAGE_SIZE = 500
+    def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:
+        query = validated(self.query_serializer, request.query_params, source="query")
+        start = query["page_number"] * query["page_size"]
+        return list(queryset[start : start + query["page_size"]])
 
-    @classmethod
-    def from_request(cls, request, queryset: QuerySet) -> "PageNumberPage":
-        size = _int_param(request, "pageSize", default=cls.DEFAULT_PAGE_SIZE, minimum=1, maximum=cls.MAX_PAGE_SIZE)
-        number = _int_param(request, "pageNumber", default=0, minimum=0, maximum=None)
-        start = number * size
-        return cls(items=list(queryset[start : start + size]))
+    def get_paginated_response(self, data) -> Response:
+        return Response({self.key: data})
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {"type": "object", "required": [self.key], "properties": {self.key: schema}}
+
+    def get_schema_operation_parameters(self, view) -> list:
+        return []
+
+
+@cache
+def network_pagination(key: str) -> type[PageNumberPagination]:
+    """The network dialect's paginator for a list wrapped under `key`, e.g. `network_pagination("partners")`."""
+    return type(f"PageNumberPagination_{key}", (PageNumberPagination,), {"key": key})

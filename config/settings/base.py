@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -32,11 +33,13 @@ INSTALLED_APPS = [
     "organizations",
     "partners",
     "allocations",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,9 +62,11 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",  # `csp_nonce` for the few inline scripts and styles
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.current_organization",
+                "organizations.context_processors.navigation",
             ],
         },
     },
@@ -134,6 +139,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Content-Security-Policy (Django's ContentSecurityPolicyMiddleware): pages load only their own files; an inline
+# script or style runs only with the response's nonce (`{{ csp_nonce }}`, as in templates/drf_spectacular/). ReDoc
+# (/api/redoc/) gets REDOC_CSP (config/urls.py): its bundle injects inline styles, searches in a blob: worker, and
+# always shows its vendor's logo from cdn.redoc.ly (an <img>; the referrer policy sends no URL with it).
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+REDOC_CSP = {
+    **SECURE_CSP,
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],  # with a nonce beside it, browsers would ignore 'unsafe-inline'
+    "img-src": [CSP.SELF, "data:", "https://cdn.redoc.ly"],
+    "worker-src": ["blob:"],  # its search index runs in a worker made from a blob
+}
+
 LOGIN_URL = "login"
 LOGIN_ATTEMPTS_PER_MINUTE = env.int("LOGIN_ATTEMPTS_PER_MINUTE", default=10)  # per client address, web sign-in
 LOGIN_REDIRECT_URL = "home"
@@ -154,21 +183,23 @@ REST_FRAMEWORK = {
         "organizations.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "config.api.throttling.InstallationRateThrottle",
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.RulePermission"],
+    "DEFAULT_THROTTLE_CLASSES": [  # the ceiling last: it counts only what the narrow limit let through
         "organizations.throttling.PrincipalRateThrottle",
+        "config.api.throttling.InstallationRateThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "config.api.renderers.JSONRenderer",
+        "config.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.DialectAutoSchema",
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_PAGINATION_CLASS": None,
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),  # trusted proxies in front: whose address is the client's
+    # Trusted proxies in front: unset or 0 = the socket address is the client's, X-Forwarded-For is ignored
+    # (config.net.client_address).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -187,6 +218,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "AUTHENTICATION_WHITELIST": ["organizations.authentication.JWTAuthentication"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # the default
+        "config.api.openapi_hooks.document_payload_too_large",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "organizations.models.Role",
         "PermissionCodeEnum": "organizations.models.PermissionCode",

@@ -11,7 +11,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-LOGGING["handlers"]["console"]["formatter"] = "plain"
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="plain")
 LOGGING["root"]["level"] = env("LOG_LEVEL", default="WARNING")
 
 # Static files come from the finders (whitenoise) here; only production collects them into STATIC_ROOT.

@@ -1,15 +1,35 @@
-"""Base views of the two dialects: who the caller is, in which organization, with which permission."""
+"""Base views of the two dialects, and how each finds the organization a request addresses.
+
+Organization API (`/api/v1/...`, snake_case, 422 validation, `{"items", "total_items"}`):
+- `OrganizationViewSet` / `OrganizationAPIView`: the `Requester-Organization-ID` / `Target-Organization-ID` headers
+  give the access scenario (Self / Host / Guest, `allowed_scenarios`) and the caller's permissions; `self.target` is
+  the organization addressed.
+- `OrganizationUnscopedViewSet` / `OrganizationUnscopedAPIView`: no organization headers (tokens, "my
+  organizations").
+
+Network API (`/api/network/v1/enterprises/{enterpriseId}/...`, camelCase, 400 validation, `{"<key>": [...]}`):
+- `NetworkEnterpriseViewSet` / `NetworkEnterpriseAPIView`: the caller must belong to `{enterpriseId}` (401
+  otherwise, as the reference says); `required_license` makes the enterprise's license a requirement (403);
+  `self.enterprise` is the enterprise. List keys: `pagination_class = network_pagination("partners")`.
+
+Subclasses declare `permission_rule` (config.api.permissions) and `tags`; see config.api.views.
+"""
 
 import uuid
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
 
+from config.api.dialects import NETWORK, ORGANIZATION
+from config.api.pagination import OffsetPagination, network_pagination
+from config.api.views import ApiViewMixin
 from config.errors import Forbidden, ValidationFailed
 from organizations.access import REQUESTER_HEADER, TARGET_HEADER, Access, Scenario, access_resolve, caller_for_request
-from organizations.errors import NotAMember
+from organizations.errors import LicenseRequired, NotAMember
 from organizations.models import Organization
+from organizations.selectors import get_or_404, organization_has_license
 
 ORGANIZATION_HEADERS = [
     OpenApiParameter(
@@ -27,59 +47,99 @@ ORGANIZATION_HEADERS = [
         description="The organization whose resources are addressed: the requester itself, or a connected one.",
     ),
 ]
+ENTERPRISE_PATH_PARAMETER = OpenApiParameter(
+    "enterpriseId", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The enterprise (organization) id."
+)
 
 
-def require_permission(permissions: frozenset[str], code: str | None) -> None:
-    if code and code not in permissions:
-        raise Forbidden(f"This action needs the {code} permission.")
+class ScopedLookupMixin(ApiViewMixin):
+    """Detail routes (`<uuid:pk>`) find their object only in `get_queryset()`, which is scoped to the organization
+    the request addresses: another tenant's ids answer 404 like unknown ones."""
+
+    lookup_value_converter = "uuid"
+
+    def get_object(self):
+        return get_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
 
-class OrganizationAPIView(APIView):
-    """Organization API (`/api/v1/...`): resolves the access scenario from the organization headers.
+# --- organization API -----------------------------------------------------------------------------------------
 
-    `allowed_scenarios`: which of Self / Host / Guest may call; `required_permissions`: method → permission code.
-    """
 
+class OrganizationDialectMixin(ScopedLookupMixin):
+    dialect = ORGANIZATION
+    pagination_class = OffsetPagination
+    tags = ["Organizations"]
+
+
+class OrganizationScopedMixin(OrganizationDialectMixin):
     allowed_scenarios: frozenset[Scenario] = frozenset({Scenario.SELF})
-    required_permissions: dict[str, str] = {}
+    schema_parameters = ORGANIZATION_HEADERS
     access: Access
 
-    def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
+    def resolve_context(self, request, **kwargs) -> frozenset[str]:
         self.access = access_resolve(caller=caller_for_request(request), headers=request.headers)
         if self.access.scenario not in self.allowed_scenarios:
             raise Forbidden(f"This operation is not allowed in the {self.access.scenario.value} scenario.")
-        require_permission(self.access.permissions, self.required_permissions.get(request.method))
-
-    @property
-    def actor_role(self) -> str | None:
-        """The caller's role in the requester organization (None for API clients)."""
-        return caller_for_request(self.request).role_in(self.access.requester.pk)
+        return self.access.permissions
 
     @property
     def target(self) -> Organization:
         """The organization whose resources this request addresses (`Target-Organization-ID`)."""
         return self.access.target
 
+    @property
+    def actor_role(self) -> str | None:
+        """The caller's role in the requester organization (None for API clients)."""
+        return caller_for_request(self.request).role_in(self.access.requester.pk)
 
-class NetworkEnterpriseAPIView(APIView):
-    """Network API (`/api/network/v1/enterprises/{enterpriseId}/...`): the caller must belong to the enterprise."""
 
-    required_permissions: dict[str, str] = {}
+class OrganizationViewSet(OrganizationScopedMixin, GenericViewSet):
+    pass
+
+
+class OrganizationAPIView(OrganizationScopedMixin, APIView):
+    pass
+
+
+class OrganizationUnscopedViewSet(OrganizationDialectMixin, GenericViewSet):
+    pass
+
+
+class OrganizationUnscopedAPIView(OrganizationDialectMixin, APIView):
+    pass
+
+
+# --- network API ----------------------------------------------------------------------------------------------
+
+
+class NetworkEnterpriseMixin(ScopedLookupMixin):
+    dialect = NETWORK
+    pagination_class = network_pagination("items")
+    schema_parameters = [ENTERPRISE_PATH_PARAMETER]
+    required_license: str | None = None  # a LicenseProduct the enterprise must hold
     enterprise: Organization
 
-    def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        raw = kwargs.get("enterpriseId", "")
+    def resolve_context(self, request, **kwargs) -> frozenset[str]:
         try:
-            enterprise_id = uuid.UUID(raw)
+            enterprise_id = uuid.UUID(str(kwargs.get("enterpriseId", "")))
         except ValueError:
             raise ValidationFailed.single(
-                ("path", "enterpriseId"), "enterpriseId must be a UUID.", "invalid_uuid"
+                "enterpriseId", "enterpriseId must be a UUID.", "invalid_uuid", source="path", wire_names=True
             ) from None
         permissions = caller_for_request(request).permissions_in(enterprise_id)
         if permissions is None:
             raise NotAMember()
         self.enterprise = Organization.objects.get(pk=enterprise_id)
-        self.permissions = permissions
-        require_permission(permissions, self.required_permissions.get(request.method))
+        if self.required_license and not organization_has_license(
+            organization=self.enterprise, product=self.required_license
+        ):
+            raise LicenseRequired()
+        return permissions
+
+
+class NetworkEnterpriseViewSet(NetworkEnterpriseMixin, GenericViewSet):
+    pass
+
+
+class NetworkEnterpriseAPIView(NetworkEnterpriseMixin, APIView):
+    pass

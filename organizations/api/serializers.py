@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from config.api.fields import NameField, StrictCharField, StrictIntegerField
 from organizations.models import (
     API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE,
     ApiClient,
@@ -14,14 +15,14 @@ from organizations.models import (
 
 
 class ClientCredentialsInput(serializers.Serializer):
-    client_id = serializers.CharField(max_length=64)
-    client_secret = serializers.CharField(max_length=256, trim_whitespace=False)
+    client_id = StrictCharField(max_length=64)
+    client_secret = StrictCharField(max_length=256, trim_whitespace=False)
     grant_type = serializers.ChoiceField(choices=["client_credentials"], required=False)
 
 
 class UserCredentialsInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=256, trim_whitespace=False)
     organization_id = serializers.UUIDField(
         required=False, help_text="Required when the user belongs to more than one organization."
     )
@@ -50,17 +51,12 @@ class OrganizationWithScenarioOutput(OrganizationOutput):
         read_only_fields = fields
 
 
-class OrganizationListOutput(serializers.Serializer):
-    items = OrganizationOutput(many=True)
-    total_items = serializers.IntegerField()
-
-
 class ApiClientCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = NameField(max_length=100)
     permissions = serializers.ListField(
         child=serializers.ChoiceField(choices=PermissionCode.choices), min_length=1, max_length=len(PermissionCode)
     )
-    rate_limit_per_minute = serializers.IntegerField(
+    rate_limit_per_minute = StrictIntegerField(
         min_value=1, max_value=API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, required=False, allow_null=True
     )
 
@@ -93,14 +89,9 @@ class ApiClientCreatedOutput(ApiClientOutput):
         return self.context["client_secret"]
 
 
-class ApiClientListOutput(serializers.Serializer):
-    items = ApiClientOutput(many=True)
-    total_items = serializers.IntegerField()
-
-
 class SigningKeyCreateInput(serializers.Serializer):
-    label = serializers.CharField(max_length=100)
-    public_key = serializers.CharField(max_length=120, help_text="Compressed secp256k1 public key (hex) or an xpub.")
+    label = NameField(max_length=100)
+    public_key = StrictCharField(max_length=120, help_text="Compressed secp256k1 public key (hex) or an xpub.")
 
 
 class SigningKeyOutput(serializers.ModelSerializer):
@@ -119,13 +110,8 @@ class SigningKeyOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SigningKeyListOutput(serializers.Serializer):
-    items = SigningKeyOutput(many=True)
-    total_items = serializers.IntegerField()
-
-
 class MemberCreateInput(serializers.Serializer):
-    identifier = serializers.CharField(max_length=254, help_text="Username or email of an existing user.")
+    identifier = StrictCharField(max_length=254, help_text="Username or email of an existing user.")
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -145,8 +131,3 @@ class MemberOutput(serializers.ModelSerializer):
 
     def get_permissions(self, obj) -> list[str]:
         return sorted(obj.permissions)
-
-
-class MemberListOutput(serializers.Serializer):
-    items = MemberOutput(many=True)
-    total_items = serializers.IntegerField()

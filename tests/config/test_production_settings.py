@@ -51,3 +51,22 @@ def test_refuses_to_start_without_a_required_setting(required):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert required in result.stderr
+
+
+@pytest.mark.parametrize(("variable", "value"), [("JWT_SIGNING_KEY", "abc"), ("SECRET_KEY", "short-secret-key")])
+def test_check_deploy_refuses_a_weak_jwt_signing_key(variable, value):
+    env = {**_production_env(), variable: value}
+
+    result = _manage("check", "--deploy", env=env)
+
+    assert result.returncode != 0
+    assert "organizations.E001" in result.stderr
+    assert "shorter than 32 bytes" in result.stderr
+
+
+def test_a_long_jwt_signing_key_passes_check_deploy():
+    env = {**_production_env(), "JWT_SIGNING_KEY": secrets.token_urlsafe(32)}
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from organizations.models import ApiClient, Role
-from tests.factories import DEFAULT_PASSWORD, MembershipFactory
+from tests.factories.organizations import DEFAULT_PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organizations.models import ApiClient, License, SigningKey
-from tests.factories import (
+from tests.factories.organizations import (
     ApiClientFactory,
     LicenseFactory,
     MembershipFactory,

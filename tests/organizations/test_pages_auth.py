@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from organizations.models import Role
-from tests.factories import DEFAULT_PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories.organizations import DEFAULT_PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from organizations.models import Role
-from tests.factories import (
+from tests.factories.organizations import (
     ApiClientFactory,
     MembershipFactory,
     OrganizationFactory,

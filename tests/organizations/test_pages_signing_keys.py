@@ -3,12 +3,11 @@
 import base58
 import pytest
 from coincurve import PrivateKey
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from organizations.models import Role, SigningKey
-from tests.factories import MembershipFactory, SigningKeyFactory
+from tests.factories.organizations import MembershipFactory, SigningKeyFactory
+from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -134,12 +133,10 @@ def test_a_viewer_gets_403_and_changes_nothing(client):
     assert SigningKey.objects.filter(active=True).count() == 1
 
 
-def test_list_query_count_does_not_grow_with_rows(client, manager, django_assert_num_queries):
+def test_list_query_count_does_not_grow_with_rows(client, manager):
     SigningKeyFactory(organization=manager.organization)
-    with CaptureQueriesContext(connection) as one:
-        client.get(URL)
-
-    SigningKeyFactory.create_batch(49, organization=manager.organization)
-    with django_assert_num_queries(len(one)):
-        response = client.get(URL)
-    assert response.text.count("badge--success") == 50
+    assert_constant_queries(
+        fetch=lambda: client.get(URL),
+        add_rows=lambda n: SigningKeyFactory.create_batch(n, organization=manager.organization),
+        count=lambda response: response.text.count("badge--success"),
+    )

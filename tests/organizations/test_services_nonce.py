@@ -9,7 +9,7 @@ from config.errors import ValidationFailed
 from organizations.errors import NonceReused
 from organizations.models import UsedNonce
 from organizations.services import nonce_use
-from tests.factories import OrganizationFactory
+from tests.factories.organizations import OrganizationFactory
 
 
 @pytest.mark.django_db

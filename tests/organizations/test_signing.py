@@ -7,7 +7,7 @@ import pytest
 from coincurve import PrivateKey
 
 from organizations.signing import normalize_public_key, signed_request_verify, verify_signature
-from tests.factories import SigningKeyFactory
+from tests.factories.organizations import SigningKeyFactory
 from tests.signing_helpers import sign_message
 
 VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "signed_payloads.json"

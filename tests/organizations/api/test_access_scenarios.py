@@ -9,7 +9,7 @@ import pytest
 
 from organizations.models import OrganizationConnectionStatus
 from tests.conftest import org_headers
-from tests.factories import OrganizationConnectionFactory, OrganizationFactory
+from tests.factories.organizations import OrganizationConnectionFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_requester_that_is_not_the_callers_organization_is_403(api, host, guest,
 
 
 def test_session_user_may_act_as_any_of_their_organizations(api, host, guest, owner):
-    from tests.factories import MembershipFactory
+    from tests.factories.organizations import MembershipFactory
 
     MembershipFactory(user=owner, organization=guest, role="viewer")
     api.force_authenticate(user=owner)

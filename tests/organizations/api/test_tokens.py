@@ -12,7 +12,7 @@ from django.utils import timezone
 from organizations.models import ApiClient
 from organizations.tokens import signing_key
 from tests.conftest import bearer, org_headers
-from tests.factories import DEFAULT_PASSWORD, ApiClientFactory, MembershipFactory, OrganizationFactory
+from tests.factories.organizations import DEFAULT_PASSWORD, ApiClientFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

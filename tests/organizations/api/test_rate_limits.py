@@ -6,7 +6,7 @@ from django.core.cache import caches
 
 from organizations.tokens import token_issue_for_client
 from tests.conftest import bearer, org_headers
-from tests.factories import ApiClientFactory
+from tests.factories.organizations import ApiClientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 URL = "/api/v1/organization"
@@ -55,7 +55,7 @@ def test_installation_ceiling_applies_across_clients(api, organization, settings
     assert statuses == [200, 200, 200, 429]
 
 
-@pytest.mark.urls("tests.organizations.dialect_urls")
+@pytest.mark.urls("tests.organizations.api.dialect_urls")
 def test_network_dialect_429_shape(api, organization, settings):
     settings.API_RATE_LIMIT_PER_MINUTE = 1
     headers = client_headers(organization)

@@ -9,7 +9,12 @@ from django.utils import timezone
 
 from organizations.tokens import token_issue_for_client, token_issue_for_membership
 from tests.conftest import bearer, org_headers
-from tests.factories import ApiClientFactory, MembershipFactory, OrganizationConnectionFactory, OrganizationFactory
+from tests.factories.organizations import (
+    ApiClientFactory,
+    MembershipFactory,
+    OrganizationConnectionFactory,
+    OrganizationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

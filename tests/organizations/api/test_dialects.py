@@ -8,9 +8,9 @@ import pytest
 from organizations.models import PermissionCode
 from organizations.tokens import token_issue_for_client
 from tests.conftest import bearer
-from tests.factories import ApiClientFactory, MembershipFactory, OrganizationFactory
+from tests.factories.organizations import ApiClientFactory, MembershipFactory, OrganizationFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.organizations.dialect_urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.organizations.api.dialect_urls")]
 
 
 def probe_url(enterprise_id) -> str:
@@ -52,6 +52,7 @@ def test_array_filters_accept_comma_separated_and_repeated(api, organization, ne
         ("pageSize=501", "pageSize"),
         ("pageNumber=-1", "pageNumber"),
         ("pageNumber=abc", "pageNumber"),
+        ("pageNumber=99999999999999999999999", "pageNumber"),  # would overflow SQL's OFFSET
     ],
 )
 def test_bad_query_parameters_are_400_in_the_network_shape(api, organization, network_token, query, field):

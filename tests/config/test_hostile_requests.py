@@ -1,0 +1,134 @@
+"""Requests built to break the edge answer a 4xx in the dialect's shape, never a 500 (issue #5, item 12)."""
+
+import json
+import time
+
+import jwt
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from organizations.tokens import signing_key
+from tests.conftest import bearer, org_headers
+from tests.factories.organizations import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+# Every API operation that reads a request body (checked against the schema below).
+BODY_OPERATIONS = [
+    ("POST", "/api/v1/oauth2/token"),
+    ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/members"),
+    ("PATCH", "/api/v1/members/{id}"),
+    ("POST", "/api/v1/api-clients"),
+    ("POST", "/api/v1/signing-keys"),
+]
+
+
+@pytest.fixture
+def caller(organization, client_token):
+    """Headers of an API client holding every permission, and a member to address in paths."""
+    membership = MembershipFactory(organization=organization, role="viewer")
+    return {**client_token, **org_headers(organization)}, {"id": membership.pk}
+
+
+def send(api, method: str, path: str, *, content: bytes | str, content_type: str, headers: dict):
+    return getattr(api, method.lower())(path, data=content, content_type=content_type, **headers)
+
+
+def test_every_operation_with_a_body_is_listed_here():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    with_body = {
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    }
+    assert with_body == set(BODY_OPERATIONS)
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
+def test_a_body_over_the_upload_limit_answers_413(api, caller, settings, method, path):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    headers, path_params = caller
+    body = json.dumps({"name": "x" * 2_000, "client_id": "x" * 2_000, "role": "viewer"})
+
+    response = send(
+        api, method, path.format(**path_params), content=body, content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": [
+            {
+                "loc": [],
+                "msg": "The request body is larger than the 1000 bytes this API accepts.",
+                "type": "payload_too_large",
+                "code": "payload_too_large",
+            }
+        ]
+    }
+
+
+def test_a_form_body_with_too_many_fields_answers_422(api):
+    body = "&".join(f"f{i}=x" for i in range(1_001))
+
+    response = api.post("/api/v1/oauth2/token", data=body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "The request has more than 1000 fields."
+
+
+def test_a_query_string_with_too_many_fields_answers_422(api, caller):
+    headers, _ = caller
+    query = "&".join(f"f{i}=x" for i in range(1_001))
+
+    response = api.get(f"/api/v1/members?{query}", **headers)
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "The request has more than 1000 fields."
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/v1/oauth2/token", '{"client_id": "a", "client_secret": "b", "grant_type": "\\ud800"}'),
+        ("PATCH", "/api/v1/members/{id}", '{"role": "\\ud800"}'),
+        ("POST", "/api/v1/members", '{"identifier": "someone", "role": "\\udfff"}'),
+    ],
+)
+def test_a_lone_surrogate_in_a_choice_is_refused_not_a_crash(api, caller, method, path, body):
+    headers, path_params = caller
+
+    response = send(
+        api, method, path.format(**path_params), content=body, content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/json"
+    assert "\ufffd" in response.json()["detail"][0]["msg"]  # shown as the replacement character
+
+
+def test_a_lone_surrogate_renders_in_the_browsable_api_too(api, caller):
+    headers, path_params = caller
+
+    response = api.patch(
+        f"/api/v1/members/{path_params['id']}",
+        data='{"role": "\\ud800"}',
+        content_type="application/json",
+        HTTP_ACCEPT="text/html",
+        **headers,
+    )
+
+    assert response.status_code == 422  # rendered as HTML first; API paths then answer errors in JSON
+
+
+@pytest.mark.parametrize("subject", ["user:²", "user:\u0661", "user:99999999999999999999999"])
+def test_a_token_whose_user_id_is_not_an_ascii_integer_is_refused(api, organization, subject):
+    now = int(time.time())
+    claims = {"sub": subject, "org": str(organization.pk), "iat": now, "exp": now + 60, "iss": "partner-network"}
+    token = jwt.encode(claims, signing_key(), algorithm="HS256")
+
+    response = api.get("/api/v1/organization", **bearer(token), **org_headers(organization))
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
