@@ -7,6 +7,7 @@ cancels out: `ratio` says how many baseline requests one case request costs.
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -83,9 +84,15 @@ def main() -> None:
 
     print(f"baseline GET /healthz: {baseline * 1e6:.0f} µs/request (n={n}, median of 5 rounds)")
     print(f"{'case':48} {'µs':>8} {'ratio':>7}")
+    report = {"baseline": {"GET /healthz": {"us": round(baseline * 1e6, 1)}}, "cases": {}, "requests": n}
     for name, fn in cases.items():
         seconds = timed(fn, n)
         print(f"{name:48} {seconds * 1e6:8.0f} {seconds / baseline:7.2f}")
+        report["cases"][name] = {"us": round(seconds * 1e6, 1), "ratio": round(seconds / baseline, 3)}
+    results = Path(__file__).resolve().parent / "results"
+    results.mkdir(exist_ok=True)
+    (results / "inprocess-latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    print("written: bench/results/inprocess-latest.json")
 
 
 if __name__ == "__main__":

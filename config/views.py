@@ -1,3 +1,4 @@
+import functools
 import logging
 
 from django.conf import settings
@@ -33,9 +34,17 @@ def _redis_status(url: str) -> str:
     import redis
 
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-        client.ping()
+        _redis_client(url).ping()
         return "ok"
     except redis.RedisError:
         logger.warning("Health check: Redis unavailable")
         return "unavailable"
+
+
+@functools.lru_cache(maxsize=4)
+def _redis_client(url: str):
+    """One client (and connection pool) per URL for the life of the process: a ping reuses a pooled connection
+    instead of connecting each time. A connection that broke is dropped by the pool and the next ping reconnects."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1, health_check_interval=30)

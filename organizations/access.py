@@ -34,6 +34,8 @@ class Caller:
     user: object | None = None
     api_client: ApiClient | None = None
     bound_organization_id: uuid.UUID | None = None
+    # That organization, loaded by authentication with the credential, so a request need not read it again.
+    bound_organization: Organization | None = field(default=None, repr=False)
     # organization id → role; loaded on first use for session users, given by authentication for user tokens
     roles: dict[uuid.UUID, str] | None = field(default=None, repr=False)
 
@@ -99,7 +101,9 @@ def access_resolve(*, caller: Caller, headers) -> Access:
     if permissions is None:
         raise Forbidden("The requester organization is not one of the caller's organizations.")
     if requester_id == target_id:
-        organization = Organization.objects.get(pk=requester_id)
+        organization = caller.bound_organization
+        if organization is None or organization.pk != requester_id:
+            organization = Organization.objects.get(pk=requester_id)
         return Access(requester=organization, target=organization, scenario=Scenario.SELF, permissions=permissions)
     connection = organization_connection_between(a=requester_id, b=target_id)
     if connection is None:

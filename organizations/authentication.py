@@ -57,17 +57,24 @@ class JWTAuthentication(BaseAuthentication):
         return self._user(claims)
 
     def _client(self, claims):
-        api_client = ApiClient.objects.filter(pk=_uuid_or_none(claims.subject), active=True).first()
+        api_client = _one_or_none(
+            ApiClient.objects.select_related("organization").filter(pk=_uuid_or_none(claims.subject), active=True)
+        )
         if api_client is None or api_client.organization_id != claims.organization_id:
             raise TokenInvalid("The API client of this token has been revoked.")
         api_client_touch(api_client=api_client)
-        return ApiClientUser(api_client), Caller(api_client=api_client, bound_organization_id=claims.organization_id)
+        caller = Caller(
+            api_client=api_client,
+            bound_organization_id=claims.organization_id,
+            bound_organization=api_client.organization,
+        )
+        return ApiClientUser(api_client), caller
 
     def _user(self, claims):
-        membership = (
-            Membership.objects.select_related("user")
-            .filter(user_id=_int_or_none(claims.subject), organization_id=claims.organization_id, user__is_active=True)
-            .first()
+        membership = _one_or_none(
+            Membership.objects.select_related("user", "organization").filter(
+                user_id=_int_or_none(claims.subject), organization_id=claims.organization_id, user__is_active=True
+            )
         )
         if membership is None:
             raise TokenInvalid("The user of this token is no longer a member of its organization.")
@@ -76,12 +83,19 @@ class JWTAuthentication(BaseAuthentication):
         caller = Caller(
             user=membership.user,
             bound_organization_id=claims.organization_id,
+            bound_organization=membership.organization,
             roles={membership.organization_id: membership.role},
         )
         return membership.user, caller
 
     def authenticate_header(self, request) -> str:
         return WWW_AUTHENTICATE
+
+
+def _one_or_none(queryset):
+    """The row of a lookup by unique key, or None. Unlike `.first()`, adds no ORDER BY: on every authenticated
+    request, compiling and sorting for one row is measurable."""
+    return next(iter(queryset[:1]), None)
 
 
 def _uuid_or_none(value: str):

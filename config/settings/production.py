@@ -1,11 +1,17 @@
 """Production: no secret defaults, PostgreSQL + Redis expected, HTTPS behind a proxy."""
 
 from .base import *  # noqa: F403
-from .base import MAILERS, SMTP_BACKEND, env
+from .base import DATABASES, MAILERS, SMTP_BACKEND, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # required: no default
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+
+# Persistent database connections: opening one per request costs more than the request itself. Each gunicorn thread
+# keeps its own (gunicorn.conf.py: workers x threads per host), and checks it at the start of a request that reuses
+# it, so a restarted PostgreSQL costs no failed request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

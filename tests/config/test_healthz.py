@@ -1,6 +1,9 @@
 """/healthz: 200 when the database (and Redis, when configured) answers; 503 naming what is down."""
 
+import contextlib
 import socket
+import threading
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -44,6 +47,89 @@ def test_reports_the_real_redis_ok(client, settings):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+
+
+class RedisRelay:
+    """A TCP relay in front of the real Redis that counts the connections opened through it and can be cut."""
+
+    def __init__(self, upstream_url: str) -> None:
+        parts = urlsplit(upstream_url)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 6379)
+        self.path = parts.path
+        self.port = _closed_port()
+        self.accepted = 0
+        self._sockets: list[socket.socket] = []
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}{self.path}"
+
+    def start(self) -> None:
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", self.port))
+        self._listener.listen()
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        """Like Redis going away: the port refuses connections and open ones are closed."""
+        for sock in [self._listener, *self._sockets]:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        self._sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                downstream, _ = listener.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            upstream = socket.create_connection(self.upstream)
+            self._sockets += [downstream, upstream]
+            for source, sink in ((downstream, upstream), (upstream, downstream)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+@pytest.fixture
+def redis_relay(settings):
+    relay = RedisRelay(settings.REDIS_URL)
+    relay.start()
+    settings.REDIS_URL = relay.url
+    yield relay
+    relay.stop()
+
+
+@pytest.mark.redis
+def test_reuses_one_redis_connection_across_calls(client, redis_relay):
+    for _ in range(10):
+        assert client.get("/healthz").status_code == 200
+
+    assert redis_relay.accepted == 1
+
+
+@pytest.mark.redis
+def test_names_redis_while_it_is_down_and_recovers_when_it_is_back(client, redis_relay):
+    assert client.get("/healthz").status_code == 200
+
+    redis_relay.stop()
+    down = client.get("/healthz")
+    redis_relay.start()
+    back = client.get("/healthz")
+
+    assert down.status_code == 503
+    assert down.json()["checks"] == {"database": "ok", "redis": "unavailable"}
+    assert back.status_code == 200
+    assert back.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
 
 
 def test_only_get(client):

@@ -1,0 +1,379 @@
+"""HTTP benchmark: gunicorn on PostgreSQL, driven by concurrent keep-alive clients (wrk), as ratios in one run.
+
+    make bench                       # the in-process ratios (bench/run.py), then this
+    .venv/bin/python bench/http_bench.py [--duration 10] [--connections 8] [--env NAME=VALUE ...] [--no-pgbench]
+
+What it does, all on 127.0.0.1 and bounded in time:
+1. creates (if missing) and migrates its own database `pn_bench` on the PostgreSQL server of BENCH_DATABASE_URL
+   (default: the server of DATABASE_URL, else postgres://partner_network@127.0.0.1:5432), and seeds an
+   organization, an API client and a token;
+2. starts gunicorn with the repository's `gunicorn.conf.py` on a free loopback port, twice: once serving a bare WSGI
+   app (a fixed JSON body, `bench/bare_wsgi.py`: the floor of serving cost) and once serving the project with
+   `config.settings.production` and the production defaults (override any with `--env`, e.g. `--env CONN_MAX_AGE=0`);
+3. drives each with `wrk` (8 keep-alive connections by default; Debian package `wrk`) after a short warm-up, and
+   prints requests/s and p50/p95/p99 latency of the bare app, `/healthz` and `GET /api/v1/organization` (API-client
+   JWT, Self scenario), with their ratios;
+4. runs pgbench TPC-B against the same PostgreSQL server (a throwaway `pn_bench_pgbench` database) as a baseline of
+   what the database alone does on this machine;
+5. writes the table and the JSON to `bench/results/` and stops everything it started.
+
+Requests carry `X-Forwarded-Proto: https`, as the HTTPS proxy in front of production does, so the production
+settings' HTTPS redirect is exercised as deployed rather than switched off. The rate limits stay on (their cache
+round-trips are part of the cost) but are raised far above what a run can send, so no request is refused; REDIS_URL
+(or BENCH_REDIS_URL) makes them and `/healthz` use Redis, as production does.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import runpy
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+DB_NAME = "pn_bench"
+PGBENCH_DB_NAME = "pn_bench_pgbench"
+TARGETS = {"healthz": 0.25, "read/healthz": 0.50}  # the issue's targets, as ratios of the same run
+
+
+def database_url(name: str) -> str:
+    """The bench database's URL: BENCH_DATABASE_URL's (or DATABASE_URL's) server with our own database name."""
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql://")):
+        base = "postgres://partner_network@127.0.0.1:5432/postgres"
+    return urlunsplit(urlsplit(base)._replace(path="/" + name))
+
+
+def create_database(name: str) -> None:
+    import psycopg
+
+    try:
+        conn = psycopg.connect(database_url("postgres"), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        raise SystemExit(
+            f"The HTTP benchmark needs PostgreSQL (BENCH_DATABASE_URL or DATABASE_URL, a role that may create "
+            f"databases): {exc}"
+        ) from None
+    with conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(overrides: dict[str, str]) -> dict[str, str]:
+    redis_url = os.environ.get("BENCH_REDIS_URL", os.environ.get("REDIS_URL", ""))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DATABASE_URL": database_url(DB_NAME),
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Counted as in production, never refused: a run sends far fewer requests than this.
+        "API_RATE_LIMIT_PER_MINUTE": "1000000000",
+        "API_GLOBAL_RATE_LIMIT_PER_MINUTE": "1000000000",
+        "LOG_LEVEL": "INFO",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.update(overrides)
+    return env
+
+
+def seed(env: dict[str, str]) -> dict[str, str]:
+    """Migrates the bench database and makes an organization, an API client holding every permission, a token."""
+    script = """
+import json, secrets, django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0, interactive=False)
+from organizations.models import ALL_PERMISSIONS
+from organizations.services import api_client_create, organization_create
+from organizations.tokens import token_issue_for_client
+organization = organization_create(name=f"Bench {secrets.token_hex(4)}")
+api_client, _ = api_client_create(organization=organization, name="bench", permissions=sorted(ALL_PERMISSIONS),
+                                  grantor_permissions=frozenset(ALL_PERMISSIONS))
+from django.conf import settings
+database = settings.DATABASES["default"]
+print(json.dumps({"conn_max_age": database["CONN_MAX_AGE"], "conn_health_checks": database["CONN_HEALTH_CHECKS"],
+                  "organization_id": str(organization.pk),
+                  "token": token_issue_for_client(api_client=api_client).access_token}))
+"""
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [PYTHON, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"seeding the bench database failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], *extra: str):
+    """gunicorn with the repository's configuration on a free loopback port; yields its base URL."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    argv = [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}", *extra, app]
+    process = subprocess.Popen(  # noqa: S603 - fixed argv
+        argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"gunicorn exited ({process.returncode}):\n{Path(log.name).read_text()[-3000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("gunicorn did not start listening within 60 s") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
+
+
+def check(url: str, headers: dict[str, str]) -> None:
+    """One request before the load: the target must answer 200 (not a redirect, not an error)."""
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http://127.0.0.1 only
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+                status, body = response.status, response.read()[:300]
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read()[:300]
+        except urllib.error.URLError:
+            status, body = None, b"(no answer)"
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{url} answered {status}: {body!r}")
+        time.sleep(0.5)
+
+
+def wrk(url: str, headers: dict[str, str], *, connections: int, threads: int, duration: float) -> dict:
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "10s"]
+    argv += ["-s", str(BENCH / "wrk_report.lua")]
+    for name, value in headers.items():
+        argv += ["-H", f"{name}: {value}"]
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [*argv, url], capture_output=True, text=True, timeout=duration + 60, check=True
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    seconds = report["duration_us"] / 1e6
+    return {
+        "requests": report["requests"],
+        "rps": report["requests"] / seconds,
+        "p50_ms": report["p50_us"] / 1000,
+        "p95_ms": report["p95_us"] / 1000,
+        "p99_ms": report["p99_us"] / 1000,
+        "max_ms": report["max_us"] / 1000,
+        "errors": report["errors"],
+    }
+
+
+def measure(targets: dict[str, tuple[str, dict[str, str]]], args) -> dict[str, dict]:
+    """Each target in turn, `--rounds` times (so a busy moment on the machine hits all of them alike).
+
+    Per target: the median round's requests/s and that round's latency percentiles.
+    """
+    for url, headers in targets.values():
+        check(url, headers)
+        wrk(url, headers, connections=args.connections, threads=args.threads, duration=args.warmup)
+    rounds: dict[str, list[dict]] = {name: [] for name in targets}
+    for _ in range(args.rounds):
+        for name, (url, headers) in targets.items():
+            result = wrk(url, headers, connections=args.connections, threads=args.threads, duration=args.duration)
+            failed = {kind: count for kind, count in result["errors"].items() if count}
+            if failed:
+                raise SystemExit(f"{url}: failed requests during the run: {failed}")
+            rounds[name].append(result)
+    summary = {}
+    for name, results in rounds.items():
+        median = sorted(results, key=lambda r: r["rps"])[len(results) // 2]
+        summary[name] = {**median, "rounds_rps": [round(r["rps"], 1) for r in results]}
+    return summary
+
+
+def pgbench(args) -> dict | None:
+    if shutil.which("pgbench") is None:
+        print("pgbench not found (Debian package postgresql-client): skipping the TPC-B baseline")
+        return None
+    create_database(PGBENCH_DB_NAME)
+    url = database_url(PGBENCH_DB_NAME)
+    subprocess.run(  # noqa: S603 - fixed argv
+        ["pgbench", "-i", "-q", "-s", "1", url],  # noqa: S607 - the Debian package's pgbench on PATH
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        ["pgbench", "-c", str(args.connections), "-j", str(args.threads), "-T", str(int(args.duration * 2)), url],  # noqa: S607
+        capture_output=True,
+        text=True,
+        timeout=args.duration * 2 + 120,
+        check=True,
+    )
+    tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
+    latency = re.search(r"latency average = ([0-9.]+) ms", result.stdout)
+    return {
+        "tps": float(tps.group(1)) if tps else None,
+        "latency_avg_ms": float(latency.group(1)) if latency else None,
+        "clients": args.connections,
+        "scale": 1,
+    }
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10, check=False).stdout  # noqa: S607
+        model = next(
+            (line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name")), ""
+        )
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(), "system": platform.platform()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=5, help="seconds of load per target and round (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over the targets; the median counts (default 3)")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of unmeasured load first (default 2)")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections (default 8)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="server environment override")
+    parser.add_argument("--no-pgbench", action="store_true", help="skip the pgbench TPC-B baseline")
+    parser.add_argument("--label", default="production defaults", help="what this run measures (kept in the JSON)")
+    args = parser.parse_args()
+    if not 1 <= args.duration <= 60 or not 1 <= args.rounds <= 10 or not 0 <= args.warmup <= 30:
+        raise SystemExit("--duration must be 1..60 s, --rounds 1..10, --warmup 0..30 s")
+    if not 1 <= args.connections <= 256:
+        raise SystemExit("--connections must be 1..256")
+    if shutil.which("wrk") is None:
+        raise SystemExit("The HTTP benchmark needs wrk: apt-get install wrk")
+    overrides = dict(item.split("=", 1) for item in args.env)
+
+    create_database(DB_NAME)
+    env = server_env(overrides)
+    seeded = seed(env)
+    # What the configuration file gives with this environment (it reads only GUNICORN_* and WEB_CONCURRENCY).
+    os.environ.update({k: v for k, v in overrides.items() if k.startswith(("GUNICORN_", "WEB_"))})
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    server = {k: config[k] for k in ("worker_class", "workers", "threads", "keepalive")}
+    server["CONN_MAX_AGE"] = seeded["conn_max_age"]
+    server["CONN_HEALTH_CHECKS"] = seeded["conn_health_checks"]
+    server["redis"] = bool(env["REDIS_URL"])
+
+    proxy = {"X-Forwarded-Proto": "https"}
+    authenticated = {
+        **proxy,
+        "Authorization": f"Bearer {seeded['token']}",
+        "Requester-Organization-ID": seeded["organization_id"],
+        "Target-Organization-ID": seeded["organization_id"],
+    }
+    # Both servers run side by side (an idle one costs nothing), so the rounds can interleave the targets.
+    with (
+        gunicorn("bare_wsgi:application", env, "--pythonpath", str(BENCH)) as bare_base,
+        gunicorn("config.wsgi", env) as base,
+    ):
+        results = measure(
+            {
+                "bare WSGI app": (f"{bare_base}/", proxy),
+                "GET /healthz": (f"{base}/healthz", proxy),
+                "GET /api/v1/organization": (f"{base}/api/v1/organization", authenticated),
+            },
+            args,
+        )
+    baseline = None if args.no_pgbench else pgbench(args)
+
+    bare, healthz, read = (results[name]["rps"] for name in results)
+    ratios = {"healthz/bare": healthz / bare, "read/bare": read / bare, "read/healthz": read / healthz}
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "label": args.label,
+        "machine": machine(),
+        "server": server,
+        "load": {
+            "tool": "wrk",
+            "connections": args.connections,
+            "threads": args.threads,
+            "duration_s": args.duration,
+            "rounds": args.rounds,
+        },
+        "results": results,
+        "ratios": ratios,
+        "pgbench_tpcb": baseline,
+    }
+
+    lines = [
+        f"HTTP benchmark ({args.label}): gunicorn {server['worker_class']} {server['workers']}x{server['threads']}, "
+        f"keepalive {server['keepalive']} s, CONN_MAX_AGE {server['CONN_MAX_AGE']} s "
+        f"(health checks {server['CONN_HEALTH_CHECKS']}), Redis {'yes' if server['redis'] else 'no'}; "
+        f"wrk {args.connections} connections, {args.rounds} rounds x {args.duration:g} s; "
+        f"{report['machine']['nproc']} CPUs ({report['machine']['cpu']})",
+        f"{'target':28} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'of bare':>8}",
+    ]
+    for name, result in results.items():
+        lines.append(
+            f"{name:28} {result['rps']:9.0f} {result['p50_ms']:8.2f} {result['p95_ms']:8.2f} {result['p99_ms']:8.2f} "
+            f"{result['rps'] / bare:8.1%}"
+        )
+    lines.append(
+        f"ratios: /healthz = {ratios['healthz/bare']:.1%} of the bare app (target ≥ {TARGETS['healthz']:.0%}); "
+        f"authenticated read = {ratios['read/healthz']:.1%} of /healthz (target ≥ {TARGETS['read/healthz']:.0%}), "
+        f"{ratios['read/bare']:.1%} of the bare app"
+    )
+    if baseline:
+        lines.append(
+            f"pgbench TPC-B (scale 1, {baseline['clients']} clients, same PostgreSQL): {baseline['tps']:.0f} tps, "
+            f"{baseline['latency_avg_ms']:.2f} ms average"
+        )
+    table = "\n".join(lines)
+    print(table)
+
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"http-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"http-{stamp}.txt").write_text(table + "\n")
+    (RESULTS / "http-latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written: bench/results/http-{stamp}.json, .txt (and http-latest.json)")
+
+
+if __name__ == "__main__":
+    main()
