@@ -25,7 +25,7 @@ class MembershipInline(admin.TabularInline):
 class LicenseInline(admin.TabularInline):
     model = License
     extra = 0
-    fields = ["product", "valid_from", "valid_until", "granted_by"]
+    fields = ["product", "trust_org", "valid_from", "valid_until", "granted_by"]
     readonly_fields = ["granted_by"]
 
 
@@ -61,8 +61,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(License)
 class LicenseAdmin(admin.ModelAdmin):
-    list_display = ["organization", "product", "valid_from", "valid_until", "granted_by"]
-    list_filter = ["product", "valid_from", "valid_until"]
+    list_display = ["organization", "product", "trust_org", "valid_from", "valid_until", "granted_by"]
+    list_filter = ["product", "trust_org", "valid_from", "valid_until"]
     search_fields = ["organization__name", "organization__id"]
     autocomplete_fields = ["organization"]
     readonly_fields = ["granted_by", "created_at"]

@@ -79,12 +79,30 @@ class LicenseProduct(models.TextChoices):
     NETWORK = "network", "Network"
 
 
+class TrustOrg(models.TextChoices):
+    """The trust organization that holds an enterprise's network assets (the network reference's `TrustOrg`)."""
+
+    BITGO_TRUST = "BitGo Trust"
+    BITGO_NEW_YORK = "BitGo New York"
+    BITGO_GERMANY = "BitGo Germany"
+    BITGO_SWITZERLAND = "BitGo Switzerland"
+    BITGO_EUROPE_APS = "BitGo Europe ApS"
+    FRANKFURT_DE_TRUST = "Frankfurt DE Trust"
+    BITGO_SINGAPORE = "BitGo Singapore"
+    BITGO_KOREA = "BitGo Korea"
+    BITGO_CUSTODY_MENA_FZE = "BitGo Custody MENA FZE"
+    BITGO_INDIA = "BitGo India"
+    BITGO_SISTER_TRUST_1 = "BitGo Sister Trust 1"
+
+
 class License(models.Model):
     """A product license granted by staff. Valid in [valid_from, valid_until); open-ended when valid_until is null."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="licenses")
     product = models.CharField(max_length=32, choices=LicenseProduct.choices, default=LicenseProduct.NETWORK)
+    # Where the licensed enterprise's network assets are held: its network client's trustOrg.
+    trust_org = models.CharField(max_length=64, choices=TrustOrg.choices, default=TrustOrg.BITGO_TRUST)
     valid_from = models.DateTimeField(default=timezone.now)
     valid_until = models.DateTimeField(null=True, blank=True)
     granted_by = models.ForeignKey(
@@ -99,6 +117,7 @@ class License(models.Model):
                 name="license_valid_range",
             ),
             models.CheckConstraint(condition=Q(product__in=LicenseProduct.values), name="license_product_valid"),
+            models.CheckConstraint(condition=Q(trust_org__in=TrustOrg.values), name="license_trust_org_valid"),
         ]
         indexes = [models.Index(fields=["organization", "product"], name="license_org_product_idx")]
 

@@ -1,19 +1,27 @@
 """Writes of the organizations app. Keyword-only, atomic, raising domain errors from organizations.errors."""
 
+import json
 import secrets
 import uuid
 from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import FieldError, Forbidden, ValidationFailed
-from config.validators import validate_display_name
+from config.validators import clean_display_name
 from organizations import signing
-from organizations.errors import AlreadyMember, InvalidCredentials, LastOwner, NonceReused, SigningKeyExists
+from organizations.errors import (
+    AlreadyMember,
+    InvalidCredentials,
+    InvalidSignature,
+    LastOwner,
+    NonceReused,
+    PayloadMismatch,
+    SigningKeyExists,
+)
 from organizations.models import (
     ALL_PERMISSIONS,
     ApiClient,
@@ -24,6 +32,7 @@ from organizations.models import (
     OrganizationConnection,
     Role,
     SigningKey,
+    TrustOrg,
     UsedNonce,
 )
 from organizations.selectors import user_find
@@ -34,24 +43,12 @@ CLIENT_ID_PREFIX = "pnc_"
 LAST_USED_RESOLUTION_SECONDS = 60
 
 
-def _display_name(field: str, value: str) -> str:
-    """A name or label shown on pages, stripped: not blank, no invisible or control characters."""
-    value = value.strip()
-    if not value:
-        raise ValidationFailed.single(field, f"{field.capitalize()} must not be blank.", "blank")
-    try:
-        validate_display_name(value)
-    except DjangoValidationError as exc:
-        raise ValidationFailed.single(field, exc.messages[0], "invalid_character") from None
-    return value
-
-
 # --- organizations and members -------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def organization_create(*, name: str, owner=None, parent: Organization | None = None) -> Organization:
-    name = _display_name("name", name)
+    name = clean_display_name("name", name)
     organization = Organization.objects.create(name=name, parent=parent)
     if owner is not None:
         Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
@@ -126,11 +123,13 @@ def license_grant(
     product: str = LicenseProduct.NETWORK,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
+    trust_org: str = TrustOrg.BITGO_TRUST,
     granted_by=None,
 ) -> License:
     return License.objects.create(
         organization=organization,
         product=product,
+        trust_org=trust_org,
         valid_from=valid_from or timezone.now(),
         valid_until=valid_until,
         granted_by=granted_by,
@@ -172,7 +171,7 @@ def api_client_create(
     A caller can only hand out permissions it holds itself (`grantor_permissions`), so a client cannot be used to
     escalate.
     """
-    name = _display_name("name", name)
+    name = clean_display_name("name", name)
     permissions = _validate_permissions(permissions)
     beyond = sorted(set(permissions) - grantor_permissions)
     if beyond:
@@ -261,7 +260,7 @@ def api_client_touch(*, api_client: ApiClient) -> None:
 def signing_key_create(*, organization: Organization, label: str, public_key: str, created_by=None) -> SigningKey:
     errors = []
     try:
-        label = _display_name("label", label)
+        label = clean_display_name("label", label)
     except ValidationFailed as exc:
         errors.extend(exc.errors)
     try:
@@ -288,6 +287,29 @@ def signing_key_create(*, organization: Organization, label: str, public_key: st
 def signing_key_deactivate(*, signing_key: SigningKey) -> SigningKey:
     SigningKey.objects.filter(pk=signing_key.pk, active=True).update(active=False, deactivated_at=timezone.now())
     signing_key.refresh_from_db(fields=["active", "deactivated_at"])
+    return signing_key
+
+
+def signed_request_accept(
+    *, organization: Organization, payload: str, signature: str, nonce: str, signed_fields: dict
+) -> SigningKey:
+    """The one check of every signed create (connections, allocations, settlements, disputes).
+
+    The payload must parse to exactly `signed_fields` (the request's signed fields, nonce included), the signature
+    must verify against one of the organization's active signing keys, and the nonce must be new for the
+    organization. The nonce is recorded here, inside the caller's transaction: if the create fails afterwards, its
+    rollback releases the nonce too. Returns the key that signed.
+    """
+    try:
+        parsed = json.loads(payload)
+    except (ValueError, RecursionError):
+        raise PayloadMismatch("The payload is not JSON.") from None
+    if parsed != signed_fields:
+        raise PayloadMismatch()
+    signing_key = signing.signed_request_verify(organization, payload, signature)
+    if signing_key is None:
+        raise InvalidSignature()
+    nonce_use(organization=organization, nonce=nonce)
     return signing_key
 
 

@@ -81,6 +81,7 @@ def test_staff_grants_a_license_and_is_recorded(staff_client):
         {
             "organization": str(organization.pk),
             "product": "network",
+            "trust_org": "BitGo Germany",
             "valid_from_0": now.strftime("%Y-%m-%d"),
             "valid_from_1": now.strftime("%H:%M:%S"),
             "valid_until_0": "",
@@ -90,6 +91,7 @@ def test_staff_grants_a_license_and_is_recorded(staff_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     license_ = License.objects.get(organization=organization)
     assert license_.granted_by.is_staff
+    assert license_.trust_org == "BitGo Germany"
 
 
 def test_non_staff_cannot_enter_the_admin(client, organization):
