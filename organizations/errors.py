@@ -53,3 +53,13 @@ class InvalidSignature(DomainError):
     status = 400
     code = "InvalidSignature"
     default_message = "The signature does not verify against any active signing key of the organization."
+
+
+class CustodialKeyExists(Conflict):
+    code = "CustodialKeyExists"
+    default_message = "This organization already has an active custodial signing key."
+
+
+class CustodialKeyMissing(UnprocessableEntity):
+    code = "CustodialKeyMissing"
+    default_message = "This organization has no active custodial signing key."
