@@ -61,3 +61,13 @@ class PayloadMismatch(DomainError):
     default_message = (
         "The signed payload does not match the request: sign exactly the payload the signing endpoint returns."
     )
+
+
+class CustodialKeyExists(Conflict):
+    code = "CustodialKeyExists"
+    default_message = "This organization already has an active custodial signing key."
+
+
+class CustodialKeyMissing(UnprocessableEntity):
+    code = "CustodialKeyMissing"
+    default_message = "This organization has no active custodial signing key."

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.crypto import EncryptedTextField
+
 
 class PermissionCode(models.TextChoices):
     READ_PARTNER = "READ_PARTNER", "Read partners"
@@ -199,6 +201,44 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.compressed_public_key[:10]}…)"
+
+
+CUSTODIAL_KEY_LABEL = "Custodial key"
+
+
+class CustodialSigningKey(models.Model):
+    """A secp256k1 key the server holds for the organization (at most one active), so people can sign from web pages.
+
+    Its public key is registered as `signing_key`, so signatures made with it verify like any other. The private
+    key is encrypted at rest (config.crypto); disabling erases it and deactivates the signing key for good (enabling
+    again makes a new key).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="custodial_signing_keys")
+    signing_key = models.OneToOneField(SigningKey, on_delete=models.PROTECT, related_name="custodial")
+    private_key = EncryptedTextField(null=True)  # hex of the 32-byte secret; erased (NULL) once disabled
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(active=True), name="custodial_key_one_active_per_organization"
+            ),
+            models.CheckConstraint(
+                condition=Q(active=True, disabled_at__isnull=True, private_key__isnull=False)
+                | Q(active=False, disabled_at__isnull=False, private_key__isnull=True),
+                name="custodial_key_state_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Custodial key of {self.organization_id} ({'active' if self.active else 'disabled'})"
 
 
 class UsedNonce(models.Model):

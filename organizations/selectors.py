@@ -10,6 +10,7 @@ from django.utils import timezone
 from config.errors import ObjectNotFound
 from organizations.models import (
     ApiClient,
+    CustodialSigningKey,
     License,
     LicenseProduct,
     Membership,
@@ -56,6 +57,15 @@ def signing_key_list(*, organization: Organization) -> QuerySet[SigningKey]:
 
 def signing_key_active_list(*, organization: Organization) -> QuerySet[SigningKey]:
     return SigningKey.objects.filter(organization=organization, active=True).order_by("created_at", "id")
+
+
+def custodial_key_active(*, organization: Organization) -> CustodialSigningKey | None:
+    """The organization's active custodial key (with its signing key), or None."""
+    return (
+        CustodialSigningKey.objects.filter(organization=organization, active=True, signing_key__active=True)
+        .select_related("signing_key")
+        .first()
+    )
 
 
 def license_current(*, organization: Organization, product: str = LicenseProduct.NETWORK, at=None) -> License | None:

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0003_license_trust_org'),
+        ('organizations', '0004_license_trust_org'),
         ('partners', '0002_currencies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

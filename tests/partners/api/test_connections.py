@@ -5,13 +5,12 @@ import json
 import pytest
 
 from organizations.models import UsedNonce
-from organizations.signing import verify_signature
+from organizations.signing import sign_message, verify_signature
 from partners.models import Connection, ConnectionKeySchema, NetworkClient
 from tests.factories.organizations import LicenseFactory, OrganizationFactory, SigningKeyFactory
 from tests.factories.partners import ConnectionFactory, NetworkClientFactory, PartnerFactory
 from tests.partners.conftest import network_token, url
 from tests.queries import assert_constant_queries
-from tests.signing_helpers import sign_message
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0002_api_client_rate_limit_range'),
+        ('organizations', '0003_custodial_signing_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
