@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from config.crypto import EncryptedJSONField, EncryptedTextField
 from organizations.models import Organization, SigningKey, TrustOrg
 
 CURRENCY_CODE_PATTERN = r"^[a-z0-9]+(:[a-z0-9]+)*$"  # `btc`, `tbtc`, `hteth`, `eth:usdc`; lowercase, `:` between parts
@@ -169,10 +170,11 @@ class Connection(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="connections")
     name = models.CharField(max_length=200)
     connection_key_schema = models.CharField(max_length=32, choices=ConnectionKeySchema.choices)
-    connection_key = models.JSONField()  # replaced by the encrypted field when secrets at rest land
-    # The signed request that created the connection, kept as proof: the payload, its signature, the key that made it.
+    connection_key = EncryptedJSONField()  # the client's credentials at the partner: encrypted at rest
+    # The signed request that created the connection, kept as proof: the payload (encrypted: it holds the connection
+    # key), its signature and the key that made it.
     nonce = models.CharField(max_length=255)
-    payload = models.TextField()
+    payload = EncryptedTextField()
     signature = models.CharField(max_length=130)
     signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+")
     # The account the funds allocated through this connection are held in (the ledger's held account owner).

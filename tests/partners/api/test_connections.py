@@ -269,3 +269,19 @@ def test_connection_lists_keep_their_query_count(api, enterprise, auth, client_r
         add_rows=lambda n: [make() for _ in range(n)],
         count=lambda response: len(response.json()["connections"]),
     )
+
+
+def test_the_connection_key_is_encrypted_at_rest(api, enterprise, auth, client_record, signing_key):
+    from django.db import connection as db
+
+    partner = PartnerFactory(connection_key_schema=ConnectionKeySchema.API_KEY_AND_SECRET)
+    body = signed(
+        api, enterprise, auth, signing_key, signing_body(partner, schema=ConnectionKeySchema.API_KEY_AND_SECRET)
+    )
+    assert connect(api, enterprise, auth, body).status_code == 200
+    with db.cursor() as cursor:
+        cursor.execute("SELECT * FROM partners_connection")
+        row = " ".join(str(value) for value in cursor.fetchone())
+    assert "shh" not in row and "apiSecret" not in row  # neither the key nor the signed payload that holds it
+    stored = Connection.objects.get()
+    assert stored.connection_key["apiSecret"] == "shh" and '"apiSecret":"shh"' in stored.payload
