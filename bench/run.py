@@ -50,10 +50,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from coincurve import PrivateKey
 
-    from organizations.signing import verify_signature
+    from organizations.signing import sign_message, verify_signature
     from organizations.tokens import token_issue_for_client
     from tests.factories.organizations import ApiClientFactory, MembershipFactory, SigningKeyFactory
-    from tests.signing_helpers import sign_message
 
     organization = MembershipFactory().organization
     for _ in range(50):

@@ -7,3 +7,6 @@ class ConfigAppConfig(AppConfig):
     name = "config"
     label = "config"
     verbose_name = "Platform"
+
+    def ready(self) -> None:
+        from config import checks  # noqa: F401  (registers the system checks)

@@ -28,5 +28,6 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("api/v1/", include("organizations.api.urls")),
+    path("api/network/v1/enterprises/<str:enterpriseId>/", include("partners.api.urls")),
     path("", include("organizations.urls")),
 ]

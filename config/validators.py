@@ -30,3 +30,18 @@ def validate_display_name(value: str) -> None:
             code="invalid_character",
             params={"code": ord(char)},
         )
+
+
+def clean_display_name(field: str, value: str) -> str:
+    """A name or label a service stores, stripped: not blank and no invisible or control characters, or
+    ValidationFailed naming `field`."""
+    from config.errors import ValidationFailed
+
+    value = value.strip()
+    if not value:
+        raise ValidationFailed.single(field, f"{field.replace('_', ' ').capitalize()} must not be blank.", "blank")
+    try:
+        validate_display_name(value)
+    except ValidationError as exc:
+        raise ValidationFailed.single(field, exc.messages[0], "invalid_character") from None
+    return value

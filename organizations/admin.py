@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from organizations import services
 from organizations.models import (
     ApiClient,
+    CustodialSigningKey,
     License,
     Membership,
     Organization,
@@ -25,7 +26,7 @@ class MembershipInline(admin.TabularInline):
 class LicenseInline(admin.TabularInline):
     model = License
     extra = 0
-    fields = ["product", "valid_from", "valid_until", "granted_by"]
+    fields = ["product", "trust_org", "valid_from", "valid_until", "granted_by"]
     readonly_fields = ["granted_by"]
 
 
@@ -61,8 +62,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(License)
 class LicenseAdmin(admin.ModelAdmin):
-    list_display = ["organization", "product", "valid_from", "valid_until", "granted_by"]
-    list_filter = ["product", "valid_from", "valid_until"]
+    list_display = ["organization", "product", "trust_org", "valid_from", "valid_until", "granted_by"]
+    list_filter = ["product", "trust_org", "valid_from", "valid_until"]
     search_fields = ["organization__name", "organization__id"]
     autocomplete_fields = ["organization"]
     readonly_fields = ["granted_by", "created_at"]
@@ -136,6 +137,39 @@ class SigningKeyAdmin(admin.ModelAdmin):
         for key in queryset.filter(active=True):
             services.signing_key_deactivate(signing_key=key)
         self.message_user(request, "Deactivated.", messages.SUCCESS)
+
+
+@admin.register(CustodialSigningKey)
+class CustodialSigningKeyAdmin(admin.ModelAdmin):
+    """Read-only. The private key is never shown: only whether the server still holds one."""
+
+    list_display = ["organization", "signing_key", "active", "created_by", "created_at", "disabled_at"]
+    list_filter = ["active"]
+    search_fields = ["organization__name", "signing_key__compressed_public_key"]
+    fields = readonly_fields = [
+        "id",
+        "organization",
+        "signing_key",
+        "private_key_held",
+        "active",
+        "created_by",
+        "created_at",
+        "disabled_at",
+    ]
+    list_select_related = ["organization", "signing_key", "created_by"]
+
+    @admin.display(description="Private key")
+    def private_key_held(self, obj) -> str:
+        return "•••••••• (encrypted at rest, never shown)" if obj.private_key else "erased (disabled)"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(UsedNonce)

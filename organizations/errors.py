@@ -53,3 +53,21 @@ class InvalidSignature(DomainError):
     status = 400
     code = "InvalidSignature"
     default_message = "The signature does not verify against any active signing key of the organization."
+
+
+class PayloadMismatch(DomainError):
+    status = 400
+    code = "PayloadMismatch"
+    default_message = (
+        "The signed payload does not match the request: sign exactly the payload the signing endpoint returns."
+    )
+
+
+class CustodialKeyExists(Conflict):
+    code = "CustodialKeyExists"
+    default_message = "This organization already has an active custodial signing key."
+
+
+class CustodialKeyMissing(UnprocessableEntity):
+    code = "CustodialKeyMissing"
+    default_message = "This organization has no active custodial signing key."

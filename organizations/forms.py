@@ -3,11 +3,13 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from config.errors import Forbidden
+from config.errors import DomainError, Forbidden
 from config.signin import RefusingSignInMixin
 from config.validators import validate_display_name
-from organizations.errors import AlreadyMember, LastOwner, SigningKeyExists
+from organizations import selectors, services
+from organizations.errors import AlreadyMember, CustodialKeyMissing, LastOwner, SigningKeyExists
 from organizations.models import API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, ApiClient, PermissionCode, Role, SigningKey
+from organizations.signing import SIGNATURE_HEX_LENGTH
 from organizations.web import DomainErrorForm
 
 
@@ -50,6 +52,93 @@ class SigningKeyCreateForm(DomainErrorForm):
         help_text="A compressed secp256k1 public key in hex (66 characters, starting 02 or 03) or an xpub.",
         widget=forms.TextInput(attrs={"class": "mono", "spellcheck": "false", "autocomplete": "off"}),
     )
+
+
+def _password_field(label: str = "Your password") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,  # the service says "Enter your password." on the field when it is empty
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CustodialKeyEnableForm(DomainErrorForm):
+    """Enabling the custodial key: the owner confirms with their password."""
+
+    password = _password_field()
+
+
+class SignedRequestForm(DomainErrorForm):
+    """The signing part of any page that creates a signed request (connections, allocations, settlements).
+
+    The page computes the exact `payload` and passes it in with the organization and the user; the form shows it
+    (template `organizations/_signed_request.html`) and offers two ways to sign it: paste a signature made with one
+    of the organization's keys, or — only when the organization has an active custodial key — sign with that key
+    after re-entering the password. Once valid, `cleaned_data["signature"]` is the signature either way; a wrong
+    password or a missing permission shows on the form, next to the password.
+
+        form = SignedRequestForm(request.POST or None, organization=..., user=request.user, payload=payload)
+        if form.is_valid():
+            partners_services.connection_create(..., payload=payload, signature=form.cleaned_data["signature"])
+
+    The page's service still verifies the signature against the payload (a pasted one may be wrong).
+    """
+
+    PASTE, CUSTODIAL = "paste", "custodial"
+    domain_error_fields = {Forbidden: "password", CustodialKeyMissing: "method"}
+
+    method = forms.ChoiceField(
+        label="How to sign",
+        choices=[(PASTE, "Paste a signature"), (CUSTODIAL, "Sign with the custodial key")],
+        initial=PASTE,
+        widget=forms.RadioSelect,
+    )
+    signature = forms.CharField(
+        required=False,
+        max_length=SIGNATURE_HEX_LENGTH,
+        help_text="The hex signature of the payload above, made with one of the organization's signing keys.",
+        widget=forms.TextInput(attrs={"class": "mono", "spellcheck": "false", "autocomplete": "off"}),
+    )
+    password = _password_field("Your password (to sign with the custodial key)")
+
+    def __init__(self, *args, organization, user, payload: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization, self.user, self.payload = organization, user, payload
+        self.custodial_key = selectors.custodial_key_active(organization=organization)
+        if self.custodial_key is None:
+            self.fields["method"].choices = [(self.PASTE, "Paste a signature")]
+            self.fields["method"].widget = forms.HiddenInput()
+            del self.fields["password"]
+
+    @property
+    def custodial_available(self) -> bool:
+        return self.custodial_key is not None
+
+    def clean_signature(self) -> str:
+        return self.cleaned_data["signature"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        method = cleaned.get("method")
+        if method == self.PASTE:
+            signature = cleaned.get("signature", "")
+            if not signature:
+                self.add_error("signature", "Paste the signature of the payload.")
+            elif len(signature) != SIGNATURE_HEX_LENGTH or not all(c in "0123456789abcdef" for c in signature):
+                self.add_error("signature", f"A signature is {SIGNATURE_HEX_LENGTH} hexadecimal characters.")
+        elif method == self.CUSTODIAL:
+            try:
+                cleaned["signature"] = services.custodial_sign(
+                    organization=self.organization,
+                    user=self.user,
+                    password=cleaned.get("password", ""),
+                    payload=self.payload,
+                )
+            except DomainError as error:
+                self.add_domain_error(error)
+        cleaned.pop("password", None)  # never kept past validation
+        return cleaned
 
 
 class MemberAddForm(DomainErrorForm):

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.crypto import EncryptedTextField
+
 
 class PermissionCode(models.TextChoices):
     READ_PARTNER = "READ_PARTNER", "Read partners"
@@ -79,12 +81,30 @@ class LicenseProduct(models.TextChoices):
     NETWORK = "network", "Network"
 
 
+class TrustOrg(models.TextChoices):
+    """The trust organization that holds an enterprise's network assets (the network reference's `TrustOrg`)."""
+
+    BITGO_TRUST = "BitGo Trust"
+    BITGO_NEW_YORK = "BitGo New York"
+    BITGO_GERMANY = "BitGo Germany"
+    BITGO_SWITZERLAND = "BitGo Switzerland"
+    BITGO_EUROPE_APS = "BitGo Europe ApS"
+    FRANKFURT_DE_TRUST = "Frankfurt DE Trust"
+    BITGO_SINGAPORE = "BitGo Singapore"
+    BITGO_KOREA = "BitGo Korea"
+    BITGO_CUSTODY_MENA_FZE = "BitGo Custody MENA FZE"
+    BITGO_INDIA = "BitGo India"
+    BITGO_SISTER_TRUST_1 = "BitGo Sister Trust 1"
+
+
 class License(models.Model):
     """A product license granted by staff. Valid in [valid_from, valid_until); open-ended when valid_until is null."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="licenses")
     product = models.CharField(max_length=32, choices=LicenseProduct.choices, default=LicenseProduct.NETWORK)
+    # Where the licensed enterprise's network assets are held: its network client's trustOrg.
+    trust_org = models.CharField(max_length=64, choices=TrustOrg.choices, default=TrustOrg.BITGO_TRUST)
     valid_from = models.DateTimeField(default=timezone.now)
     valid_until = models.DateTimeField(null=True, blank=True)
     granted_by = models.ForeignKey(
@@ -99,6 +119,7 @@ class License(models.Model):
                 name="license_valid_range",
             ),
             models.CheckConstraint(condition=Q(product__in=LicenseProduct.values), name="license_product_valid"),
+            models.CheckConstraint(condition=Q(trust_org__in=TrustOrg.values), name="license_trust_org_valid"),
         ]
         indexes = [models.Index(fields=["organization", "product"], name="license_org_product_idx")]
 
@@ -180,6 +201,44 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.compressed_public_key[:10]}…)"
+
+
+CUSTODIAL_KEY_LABEL = "Custodial key"
+
+
+class CustodialSigningKey(models.Model):
+    """A secp256k1 key the server holds for the organization (at most one active), so people can sign from web pages.
+
+    Its public key is registered as `signing_key`, so signatures made with it verify like any other. The private
+    key is encrypted at rest (config.crypto); disabling erases it and deactivates the signing key for good (enabling
+    again makes a new key).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="custodial_signing_keys")
+    signing_key = models.OneToOneField(SigningKey, on_delete=models.PROTECT, related_name="custodial")
+    private_key = EncryptedTextField(null=True)  # hex of the 32-byte secret; erased (NULL) once disabled
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(active=True), name="custodial_key_one_active_per_organization"
+            ),
+            models.CheckConstraint(
+                condition=Q(active=True, disabled_at__isnull=True, private_key__isnull=False)
+                | Q(active=False, disabled_at__isnull=False, private_key__isnull=True),
+                name="custodial_key_state_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Custodial key of {self.organization_id} ({'active' if self.active else 'disabled'})"
 
 
 class UsedNonce(models.Model):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from config.errors import ObjectNotFound
 from organizations.models import (
     ApiClient,
+    CustodialSigningKey,
     License,
     LicenseProduct,
     Membership,
@@ -58,14 +59,32 @@ def signing_key_active_list(*, organization: Organization) -> QuerySet[SigningKe
     return SigningKey.objects.filter(organization=organization, active=True).order_by("created_at", "id")
 
 
-def organization_has_license(*, organization: Organization, product: str = LicenseProduct.NETWORK, at=None) -> bool:
+def custodial_key_active(*, organization: Organization) -> CustodialSigningKey | None:
+    """The organization's active custodial key (with its signing key), or None."""
+    return (
+        CustodialSigningKey.objects.filter(organization=organization, active=True, signing_key__active=True)
+        .select_related("signing_key")
+        .first()
+    )
+
+
+def license_current(*, organization: Organization, product: str = LicenseProduct.NETWORK, at=None) -> License | None:
+    """The organization's license of `product` valid at `at` (now), the most recently started one if several."""
     at = at or timezone.now()
-    return License.objects.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gt=at),
-        organization=organization,
-        product=product,
-        valid_from__lte=at,
-    ).exists()
+    return (
+        License.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=at),
+            organization=organization,
+            product=product,
+            valid_from__lte=at,
+        )
+        .order_by("-valid_from", "-id")
+        .first()
+    )
+
+
+def organization_has_license(*, organization: Organization, product: str = LicenseProduct.NETWORK, at=None) -> bool:
+    return license_current(organization=organization, product=product, at=at) is not None
 
 
 def organization_connection_between(*, a: uuid.UUID, b: uuid.UUID) -> OrganizationConnection | None:

@@ -1,32 +1,47 @@
 """Writes of the organizations app. Keyword-only, atomic, raising domain errors from organizations.errors."""
 
+import json
 import secrets
 import uuid
 from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import FieldError, Forbidden, ValidationFailed
-from config.validators import validate_display_name
+from config.validators import clean_display_name
 from organizations import signing
-from organizations.errors import AlreadyMember, InvalidCredentials, LastOwner, NonceReused, SigningKeyExists
+from organizations.errors import (
+    AlreadyMember,
+    CustodialKeyExists,
+    CustodialKeyMissing,
+    InvalidCredentials,
+    InvalidSignature,
+    LastOwner,
+    NonceReused,
+    PayloadMismatch,
+    SigningKeyExists,
+)
 from organizations.models import (
     ALL_PERMISSIONS,
+    CUSTODIAL_KEY_LABEL,
     ApiClient,
+    CustodialSigningKey,
     License,
     LicenseProduct,
     Membership,
     Organization,
     OrganizationConnection,
+    PermissionCode,
     Role,
     SigningKey,
+    SigningKeyKind,
+    TrustOrg,
     UsedNonce,
 )
-from organizations.selectors import user_find
+from organizations.selectors import custodial_key_active, user_find
 from organizations.tokens import IssuedToken, token_issue_for_client, token_issue_for_membership
 
 CLIENT_ID_PREFIX = "pnc_"
@@ -34,24 +49,12 @@ CLIENT_ID_PREFIX = "pnc_"
 LAST_USED_RESOLUTION_SECONDS = 60
 
 
-def _display_name(field: str, value: str) -> str:
-    """A name or label shown on pages, stripped: not blank, no invisible or control characters."""
-    value = value.strip()
-    if not value:
-        raise ValidationFailed.single(field, f"{field.capitalize()} must not be blank.", "blank")
-    try:
-        validate_display_name(value)
-    except DjangoValidationError as exc:
-        raise ValidationFailed.single(field, exc.messages[0], "invalid_character") from None
-    return value
-
-
 # --- organizations and members -------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def organization_create(*, name: str, owner=None, parent: Organization | None = None) -> Organization:
-    name = _display_name("name", name)
+    name = clean_display_name("name", name)
     organization = Organization.objects.create(name=name, parent=parent)
     if owner is not None:
         Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
@@ -126,11 +129,13 @@ def license_grant(
     product: str = LicenseProduct.NETWORK,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
+    trust_org: str = TrustOrg.BITGO_TRUST,
     granted_by=None,
 ) -> License:
     return License.objects.create(
         organization=organization,
         product=product,
+        trust_org=trust_org,
         valid_from=valid_from or timezone.now(),
         valid_until=valid_until,
         granted_by=granted_by,
@@ -172,7 +177,7 @@ def api_client_create(
     A caller can only hand out permissions it holds itself (`grantor_permissions`), so a client cannot be used to
     escalate.
     """
-    name = _display_name("name", name)
+    name = clean_display_name("name", name)
     permissions = _validate_permissions(permissions)
     beyond = sorted(set(permissions) - grantor_permissions)
     if beyond:
@@ -261,7 +266,7 @@ def api_client_touch(*, api_client: ApiClient) -> None:
 def signing_key_create(*, organization: Organization, label: str, public_key: str, created_by=None) -> SigningKey:
     errors = []
     try:
-        label = _display_name("label", label)
+        label = clean_display_name("label", label)
     except ValidationFailed as exc:
         errors.extend(exc.errors)
     try:
@@ -286,8 +291,34 @@ def signing_key_create(*, organization: Organization, label: str, public_key: st
 
 @transaction.atomic
 def signing_key_deactivate(*, signing_key: SigningKey) -> SigningKey:
+    """Deactivates the key; when it is the custodial key's, the custodial key is disabled too (its private key
+    erased), so the server never signs with a key whose signatures are refused."""
     SigningKey.objects.filter(pk=signing_key.pk, active=True).update(active=False, deactivated_at=timezone.now())
+    _custodial_key_erase(signing_key=signing_key)
     signing_key.refresh_from_db(fields=["active", "deactivated_at"])
+    return signing_key
+
+
+def signed_request_accept(
+    *, organization: Organization, payload: str, signature: str, nonce: str, signed_fields: dict
+) -> SigningKey:
+    """The one check of every signed create (connections, allocations, settlements, disputes).
+
+    The payload must parse to exactly `signed_fields` (the request's signed fields, nonce included), the signature
+    must verify against one of the organization's active signing keys, and the nonce must be new for the
+    organization. The nonce is recorded here, inside the caller's transaction: if the create fails afterwards, its
+    rollback releases the nonce too. Returns the key that signed.
+    """
+    try:
+        parsed = json.loads(payload)
+    except (ValueError, RecursionError):
+        raise PayloadMismatch("The payload is not JSON.") from None
+    if parsed != signed_fields:
+        raise PayloadMismatch()
+    signing_key = signing.signed_request_verify(organization, payload, signature)
+    if signing_key is None:
+        raise InvalidSignature()
+    nonce_use(organization=organization, nonce=nonce)
     return signing_key
 
 
@@ -300,3 +331,85 @@ def nonce_use(*, organization: Organization, nonce: str) -> UsedNonce:
             return UsedNonce.objects.create(organization=organization, nonce=nonce)
     except IntegrityError:
         raise NonceReused() from None
+
+
+# --- custodial signing ----------------------------------------------------------------------------------------
+
+
+def _require_owner(*, actor_role: str | None, what: str) -> None:
+    if actor_role != Role.OWNER:
+        raise Forbidden(f"Only an owner can {what} the custodial signing key.")
+
+
+def _require_password(*, user, password: str) -> None:
+    """The user re-enters their password to use the server's key: a stolen session alone cannot sign."""
+    if not password:
+        raise ValidationFailed.single("password", "Enter your password.", "required")
+    if not user.check_password(password):
+        raise ValidationFailed.single("password", "The password is not correct.", "invalid")
+
+
+def _custodial_key_erase(*, signing_key: SigningKey) -> None:
+    CustodialSigningKey.objects.filter(signing_key=signing_key, active=True).update(
+        active=False, private_key=None, disabled_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def custodial_key_enable(*, organization: Organization, user, actor_role: str | None, password: str):
+    """Generates a secp256k1 key the server keeps for the organization (private key encrypted at rest) and registers
+    its public key as one of the organization's signing keys. Owner only, after re-entering the password."""
+    _require_owner(actor_role=actor_role, what="enable")
+    _require_password(user=user, password=password)
+    if custodial_key_active(organization=organization) is not None:
+        raise CustodialKeyExists()
+    private_key = signing.generate_private_key()
+    public_key = private_key.public_key.format(compressed=True).hex()
+    signing_key = SigningKey.objects.create(
+        organization=organization,
+        label=CUSTODIAL_KEY_LABEL,
+        kind=SigningKeyKind.PUBLIC_KEY,
+        public_key=public_key,
+        compressed_public_key=public_key,
+        created_by=user,
+    )
+    try:
+        with transaction.atomic():
+            return CustodialSigningKey.objects.create(
+                organization=organization, signing_key=signing_key, private_key=private_key.to_hex(), created_by=user
+            )
+    except IntegrityError:  # another owner enabled one at the same moment (the partial unique constraint decides)
+        raise CustodialKeyExists() from None
+
+
+@transaction.atomic
+def custodial_key_disable(*, organization: Organization, actor_role: str | None) -> SigningKey:
+    """Deactivates the custodial key's signing key and erases the private key. Owner only."""
+    _require_owner(actor_role=actor_role, what="disable")
+    custodial = (
+        CustodialSigningKey.objects.select_for_update()
+        .filter(organization=organization, active=True)
+        .select_related("signing_key")
+        .first()
+    )
+    if custodial is None:
+        raise CustodialKeyMissing()
+    return signing_key_deactivate(signing_key=custodial.signing_key)
+
+
+@transaction.atomic
+def custodial_sign(*, organization: Organization, user, password: str, payload: str) -> str:
+    """Signs `payload` with the organization's custodial key for `user` (a member with WRITE_NETWORK who re-entered
+    the password) and returns the signature in the reference SDK's format. Web pages only: the API never signs."""
+    membership = Membership.objects.filter(organization=organization, user=user).first()
+    if membership is None or PermissionCode.WRITE_NETWORK not in membership.permissions:
+        raise Forbidden(f"Signing with the custodial key needs the “{PermissionCode.WRITE_NETWORK.label}” permission.")
+    _require_password(user=user, password=password)
+    if not isinstance(payload, str) or not payload:
+        raise ValidationFailed.single("payload", "There is no payload to sign.", "required")
+    if len(payload.encode("utf-8")) > signing.MAX_PAYLOAD_BYTES:
+        raise ValidationFailed.single("payload", "The payload is too large to sign.", "max_length")
+    custodial = custodial_key_active(organization=organization)
+    if custodial is None:
+        raise CustodialKeyMissing()
+    return signing.sign_message(signing.private_key_from_hex(custodial.private_key), payload)

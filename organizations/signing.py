@@ -4,8 +4,9 @@ A signature is 65 bytes, hex: a header byte (27 + recovery id, +4 when the key i
 segwit address variants some SDKs emit) followed by r and s. It signs
 double-SHA256("\\x18Bitcoin Signed Message:\\n" + varint(len(payload)) + payload as UTF-8).
 
-Verification recovers the public key from the signature and compares it with the registered key. Every function
-here is total: malformed input of any kind verifies as False and never raises.
+Verification recovers the public key from the signature and compares it with the registered key. Every verifying
+function here is total: malformed input of any kind verifies as False and never raises. `sign_message` is the
+production signer (custodial keys); it makes signatures in the form the reference SDK emits.
 """
 
 import binascii
@@ -13,7 +14,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 import base58
-from coincurve import PublicKey
+from coincurve import PrivateKey, PublicKey
 
 if TYPE_CHECKING:
     from organizations.models import Organization, SigningKey
@@ -70,6 +71,25 @@ def normalize_public_key(value: str) -> tuple[str, str]:
     except ValueError as exc:
         raise InvalidPublicKey("The public key is not a point on secp256k1.") from exc
     return kind, key_bytes.hex()
+
+
+def generate_private_key() -> PrivateKey:
+    """A new secp256k1 private key from the operating system's CSPRNG (coincurve's default)."""
+    return PrivateKey()
+
+
+def private_key_from_hex(value: str) -> PrivateKey:
+    return PrivateKey.from_hex(value)
+
+
+def sign_message(private_key: PrivateKey, payload: str) -> str:
+    """A compact recoverable signature over `payload`, in hex: header 27 + 4 (compressed key) + recovery id, r, s.
+
+    Deterministic (RFC 6979), as the reference SDK's signer.
+    """
+    recoverable = private_key.sign_recoverable(message_hash(payload), hasher=None)
+    r_s, recovery_id = recoverable[:64], recoverable[64]
+    return (bytes([27 + 4 + recovery_id]) + r_s).hex()
 
 
 def verify_signature(public_key: str, payload: str, signature: str) -> bool:

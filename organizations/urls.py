@@ -23,6 +23,12 @@ urlpatterns = [
         views.signing_key_deactivate,
         name="org-signing-key-deactivate",
     ),
+    path(
+        "organizations/signing-keys/custodial/enable",
+        views.CustodialKeyEnableView.as_view(),
+        name="org-custodial-key-enable",
+    ),
+    path("organizations/signing-keys/custodial/disable", views.custodial_key_disable, name="org-custodial-key-disable"),
     path("organizations/members", views.MemberListView.as_view(), name="org-members"),
     path("organizations/members/<uuid:pk>/role", views.MemberRoleView.as_view(), name="org-member-role"),
     path("organizations/members/<uuid:pk>/remove", views.member_remove, name="org-member-remove"),

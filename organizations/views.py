@@ -21,6 +21,7 @@ from config.signin import limit_sign_in_attempts
 from organizations import selectors, services
 from organizations.forms import (
     ApiClientCreateForm,
+    CustodialKeyEnableForm,
     MemberAddForm,
     MembershipRoleForm,
     OrganizationSwitchForm,
@@ -28,7 +29,7 @@ from organizations.forms import (
     SigningKeyCreateForm,
 )
 from organizations.middleware import SESSION_KEY
-from organizations.models import PermissionCode
+from organizations.models import PermissionCode, Role
 from organizations.web import ServiceFormView, organization_required, scoped_or_404
 
 MANAGE = PermissionCode.MANAGE_ORGANIZATION
@@ -132,6 +133,18 @@ def api_client_revoke(request: HttpRequest, pk) -> HttpResponse:
 # --- signing keys ---------------------------------------------------------------------------------------------
 
 
+def _signing_keys_context(request: HttpRequest, *, form=None, custodial_form=None) -> dict:
+    """The signing keys page; the custodial key's state is shown to everyone, its switch to owners only."""
+    organization = request.organization
+    return {
+        "form": form or SigningKeyCreateForm(),
+        "signing_keys": selectors.signing_key_list(organization=organization).select_related("custodial"),
+        "custodial_key": selectors.custodial_key_active(organization=organization),
+        "custodial_form": custodial_form or CustodialKeyEnableForm(auto_id="id_custodial_%s"),
+        "can_manage_custodial": request.membership.role == Role.OWNER,
+    }
+
+
 class SigningKeyListView(ServiceFormView):
     organization_permission = MANAGE
     form_class = SigningKeyCreateForm
@@ -143,9 +156,45 @@ class SigningKeyListView(ServiceFormView):
             organization=self.request.organization, created_by=self.request.user, **form.cleaned_data
         )
 
-    def get_context_data(self, **kwargs):
-        signing_keys = selectors.signing_key_list(organization=self.request.organization)
-        return super().get_context_data(signing_keys=signing_keys, **kwargs)
+    def get_context_data(self, form=None, **kwargs):
+        return _signing_keys_context(self.request, form=form)
+
+
+class CustodialKeyEnableView(ServiceFormView):
+    """Enables the custodial key (owner, after re-entering the password); errors show on the signing keys page."""
+
+    http_method_names = ["post"]
+    organization_permission = MANAGE
+    form_class = CustodialKeyEnableForm
+    template_name = "organizations/signing_keys.html"
+    success_url = "org-signing-keys"
+    success_message = "Custodial signing enabled: the server now holds a signing key for this organization."
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "auto_id": "id_custodial_%s"}
+
+    def perform(self, form):
+        return services.custodial_key_enable(
+            organization=self.request.organization,
+            user=self.request.user,
+            actor_role=self.request.membership.role,
+            **form.cleaned_data,
+        )
+
+    def get_context_data(self, form=None, **kwargs):
+        return _signing_keys_context(self.request, custodial_form=form)
+
+
+@require_POST
+@organization_required(MANAGE)
+def custodial_key_disable(request: HttpRequest) -> HttpResponse:
+    try:
+        services.custodial_key_disable(organization=request.organization, actor_role=request.membership.role)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Custodial signing disabled: its signing key is deactivated, its private key erased.")
+    return redirect("org-signing-keys")
 
 
 @require_POST

@@ -1,7 +1,13 @@
+"""Reads of the network. Every list orders explicitly with a unique tiebreak and fetches its relations up front."""
+
+import uuid
+
 from django.db.models import QuerySet
 
 from config.errors import ObjectNotFound
-from partners.models import Currency
+from organizations.models import Organization
+from organizations.selectors import license_current
+from partners.models import Connection, Currency, NetworkClient, Partner
 
 
 class CurrencyNotFound(ObjectNotFound):
@@ -24,3 +30,94 @@ def currency_get(code: str) -> Currency:
         return Currency.objects.get(code=code)
     except Currency.DoesNotExist:
         raise CurrencyNotFound(f"No currency {code!r}.") from None
+
+
+def trust_org_of(*, enterprise: Organization) -> str | None:
+    """The enterprise's trust org: its network client's, else its network license's."""
+    client = NetworkClient.objects.filter(enterprise=enterprise).only("trust_org").first()
+    if client is not None:
+        return client.trust_org
+    license_ = license_current(organization=enterprise)
+    return license_.trust_org if license_ is not None else None
+
+
+def partner_directory(
+    *,
+    enterprise: Organization,
+    ids: list[uuid.UUID] | None = None,
+    names: list[str] | None = None,
+    institution_ids: list[uuid.UUID] | None = None,
+    institution_identifiers: list[str] | None = None,
+    active: bool | None = None,
+    filter_by_trust_org: bool = False,
+    allocation_policies_enabled: bool | None = None,
+) -> QuerySet[Partner]:
+    """The network's partners, by name. `filter_by_trust_org`: only those of the enterprise's own trust org."""
+    queryset = Partner.objects.select_related("config")
+    if ids:
+        queryset = queryset.filter(pk__in=ids)
+    if names:
+        queryset = queryset.filter(name__in=names)
+    if institution_ids:
+        queryset = queryset.filter(institution_id__in=institution_ids)
+    if institution_identifiers:
+        queryset = queryset.filter(institution_identifier__in=institution_identifiers)
+    if active is not None:
+        queryset = queryset.filter(active=active)
+    if allocation_policies_enabled is not None:
+        queryset = queryset.filter(allocation_policies_enabled=allocation_policies_enabled)
+    if filter_by_trust_org:
+        queryset = queryset.filter(config__trust_org=trust_org_of(enterprise=enterprise))
+    return queryset.order_by("name", "id")
+
+
+def _connections() -> QuerySet[Connection]:
+    return Connection.objects.select_related("client", "partner")
+
+
+def connection_list_for_client(
+    *,
+    enterprise: Organization,
+    active: bool | None = None,
+    connection_ids: list[uuid.UUID] | None = None,
+    names: list[str] | None = None,
+    partner_ids: list[uuid.UUID] | None = None,
+) -> QuerySet[Connection]:
+    """The enterprise's own connections (as a client), oldest first."""
+    queryset = _connections().filter(client__enterprise=enterprise)
+    if active is not None:
+        queryset = queryset.filter(active=active)
+    if connection_ids:
+        queryset = queryset.filter(pk__in=connection_ids)
+    if names:
+        queryset = queryset.filter(name__in=names)
+    if partner_ids:
+        queryset = queryset.filter(partner_id__in=partner_ids)
+    return queryset.order_by("created_at", "id")
+
+
+def connection_list_for_partner(
+    *,
+    enterprise: Organization,
+    active: bool | None = None,
+    client_ids: list[uuid.UUID] | None = None,
+    connection_ids: list[uuid.UUID] | None = None,
+    partners_client_ids: list[str] | None = None,
+    partners_connection_ids: list[str] | None = None,
+    partner_ids: list[uuid.UUID] | None = None,
+) -> QuerySet[Connection]:
+    """The connections made to the enterprise as a partner (none when it is not one), oldest first."""
+    queryset = _connections().filter(partner__enterprise=enterprise)
+    if active is not None:
+        queryset = queryset.filter(active=active)
+    if client_ids:
+        queryset = queryset.filter(client_id__in=client_ids)
+    if connection_ids:
+        queryset = queryset.filter(pk__in=connection_ids)
+    if partners_client_ids:
+        queryset = queryset.filter(partners_client_id__in=partners_client_ids)
+    if partners_connection_ids:
+        queryset = queryset.filter(partners_connection_id__in=partners_connection_ids)
+    if partner_ids:
+        queryset = queryset.filter(partner_id__in=partner_ids)
+    return queryset.order_by("created_at", "id")

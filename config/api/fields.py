@@ -50,10 +50,19 @@ class StrictIntegerField(serializers.IntegerField):
     """An integer: a JSON number without a fraction, or a string of ASCII digits with an optional leading '-'.
 
     DRF's IntegerField also takes `true`, `1.0`, `"1_0"`, `" 1"` and Arabic-Indic digits (Python's `int()` does).
+    `allow_strings=False`: a JSON number only (bodies whose contract says number, e.g. the network API's windows).
     """
 
+    def __init__(self, *, allow_strings: bool = True, **kwargs) -> None:
+        self.allow_strings = allow_strings
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
+        if (
+            isinstance(data, bool)
+            or not isinstance(data, int | str)
+            or (isinstance(data, str) and not self.allow_strings)
+        ):
             self.fail("invalid")
         if isinstance(data, str):
             if len(data) > self.MAX_STRING_LENGTH:
@@ -93,3 +102,34 @@ class QueryListField(serializers.ListField):
         except serializers.ValidationError as exc:
             # Located at the parameter itself: the position of a value in a query string means nothing to a caller.
             raise serializers.ValidationError([msg for msgs in exc.detail.values() for msg in msgs]) from None
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON `true` or `false`; DRF's BooleanField also takes "yes", "1", 0 and the like."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class QueryBooleanField(serializers.BooleanField):
+    """A boolean query parameter: `true` or `false` (any case), nothing else; absent means "not filtered" (DRF's
+    BooleanField would read an absent parameter as false, as for an unticked HTML checkbox)."""
+
+    default_empty_html = empty
+
+    def to_internal_value(self, data):
+        value = str(data).lower()
+        if value not in ("true", "false"):
+            self.fail("invalid", input=data)
+        return value == "true"
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID in a JSON string; DRF's UUIDField also turns integers into UUIDs."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)

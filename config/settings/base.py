@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "simple_history",
     "config.apps.ConfigAppConfig",
     "organizations",
     "partners",
@@ -233,6 +234,10 @@ SPECTACULAR_SETTINGS = {
 JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="")
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_ACCESS_TOKEN_LIFETIME_SECONDS", default=3600))
 JWT_ISSUER = env("JWT_ISSUER", default="partner-network")
+
+# Secrets at rest (config/crypto.py): comma-separated Fernet keys, the first encrypts and all decrypt. Empty here;
+# local and test settings set a fixed non-secret key, production requires one (no default).
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
 
 # Rate limits (requests per minute): per API client / user, and for the whole installation.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)

@@ -1,11 +1,21 @@
 """Production: no secret defaults, PostgreSQL + Redis expected, HTTPS behind a proxy."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import DATABASES, MAILERS, SMTP_BACKEND, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # required: no default
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Secrets at rest (config/crypto.py): required, no default. `check --deploy` refuses malformed or published keys.
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
+if not any(key.strip() for key in ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "ENCRYPTION_KEYS is required in production: comma-separated Fernet keys, the first encrypts and all "
+        'decrypt (generate one with: python -c "from cryptography.fernet import Fernet; '
+        'print(Fernet.generate_key().decode())").'
+    )
 
 # Persistent database connections: opening one per request costs more than the request itself. Each gunicorn thread
 # keeps its own (gunicorn.conf.py: workers x threads per host), and checks it at the start of a request that reuses

@@ -1,10 +1,13 @@
 """Test settings: the database and Redis come from DATABASE_URL / REDIS_URL when set (see tests/conftest.py)."""
 
+from config.crypto import TEST_KEY
+
 from .base import *  # noqa: F403
 from .base import LOGGING, env
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
+ENCRYPTION_KEYS = [TEST_KEY]  # fixed, so a test database can be read by every run
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; never outside tests
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {

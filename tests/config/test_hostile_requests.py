@@ -9,7 +9,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 from organizations.tokens import signing_key
 from tests.conftest import bearer, org_headers
-from tests.factories.organizations import MembershipFactory
+from tests.factories.organizations import LicenseFactory, MembershipFactory
+from tests.factories.partners import ConnectionFactory, NetworkClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,12 @@ BODY_OPERATIONS = [
     ("PATCH", "/api/v1/members/{id}"),
     ("POST", "/api/v1/api-clients"),
     ("POST", "/api/v1/signing-keys"),
+]
+NETWORK_BODY_OPERATIONS = [
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/partners"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/connections"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/connections/signing"),
+    ("PUT", "/api/network/v1/enterprises/{enterpriseId}/clients/connections/{id}"),
 ]
 
 
@@ -43,7 +50,7 @@ def test_every_operation_with_a_body_is_listed_here():
         for method, operation in operations.items()
         if "requestBody" in operation
     }
-    assert with_body == set(BODY_OPERATIONS)
+    assert with_body == set(BODY_OPERATIONS) | set(NETWORK_BODY_OPERATIONS)
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
@@ -67,6 +74,23 @@ def test_a_body_over_the_upload_limit_answers_413(api, caller, settings, method,
             }
         ]
     }
+
+
+@pytest.mark.parametrize(("method", "path"), NETWORK_BODY_OPERATIONS)
+def test_a_body_over_the_upload_limit_answers_413_in_the_network_shape(
+    api, organization, client_token, settings, method, path
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    LicenseFactory(organization=organization)
+    connection = ConnectionFactory(client=NetworkClientFactory(enterprise=organization))
+    url = path.format(enterpriseId=organization.pk, id=connection.pk)
+    body = json.dumps({"name": "x" * 2_000})
+
+    response = send(api, method, url, content=body, content_type="application/json", headers=client_token)
+
+    assert response.status_code == 413
+    assert response.json()["error"] == "The request body is larger than the 1000 bytes this API accepts."
+    assert set(response.json()) == {"error", "name", "requestId"}
 
 
 def test_a_form_body_with_too_many_fields_answers_422(api):

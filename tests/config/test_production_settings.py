@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
+
+from config.crypto import DEVELOPMENT_KEY, TEST_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,6 +34,7 @@ def _production_env() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "example.com",
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     }
 
 
@@ -41,7 +45,7 @@ def test_check_deploy_is_clean():
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("required", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("required", ["SECRET_KEY", "ALLOWED_HOSTS", "ENCRYPTION_KEYS"])
 def test_refuses_to_start_without_a_required_setting(required):
     env = _production_env()
     del env[required]
@@ -70,3 +74,27 @@ def test_a_long_jwt_signing_key_passes_check_deploy():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_refuses_to_start_with_an_empty_encryption_key_list():
+    result = _manage("check", env={**_production_env(), "ENCRYPTION_KEYS": ""})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: ENCRYPTION_KEYS is required in production" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ("not-a-fernet-key", "config.E001"),
+        (f"{Fernet.generate_key().decode()},{'x' * 44}", "config.E001"),
+        (DEVELOPMENT_KEY, "config.E002"),
+        (f"{Fernet.generate_key().decode()},{TEST_KEY}", "config.E002"),
+    ],
+    ids=["malformed", "second-malformed", "development-key", "test-key-listed"],
+)
+def test_check_deploy_refuses_malformed_or_published_encryption_keys(keys, expected):
+    result = _manage("check", "--deploy", env={**_production_env(), "ENCRYPTION_KEYS": keys})
+
+    assert result.returncode != 0
+    assert expected in result.stderr

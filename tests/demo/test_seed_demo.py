@@ -9,8 +9,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from organizations.models import ApiClient, License, Membership, Organization, OrganizationConnection, SigningKey
-from organizations.signing import signed_request_verify
-from tests.signing_helpers import sign_message
+from organizations.signing import sign_message, signed_request_verify
 
 pytestmark = pytest.mark.django_db
 

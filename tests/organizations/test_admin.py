@@ -5,7 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organizations.models import ApiClient, License, SigningKey
+from organizations.services import custodial_key_enable
 from tests.factories.organizations import (
+    DEFAULT_PASSWORD,
     ApiClientFactory,
     LicenseFactory,
     MembershipFactory,
@@ -17,7 +19,16 @@ from tests.factories.organizations import (
 
 pytestmark = pytest.mark.django_db
 
-MODELS = ["organization", "membership", "license", "apiclient", "signingkey", "usednonce", "organizationconnection"]
+MODELS = [
+    "organization",
+    "membership",
+    "license",
+    "apiclient",
+    "signingkey",
+    "usednonce",
+    "organizationconnection",
+    "custodialsigningkey",
+]
 
 
 @pytest.fixture
@@ -31,7 +42,11 @@ def data(organization):
     MembershipFactory(organization=organization)
     LicenseFactory(organization=organization)
     OrganizationConnectionFactory(host=organization)
+    owner = MembershipFactory(organization=organization, role="owner")
     return {
+        "custodialsigningkey": custodial_key_enable(
+            organization=organization, user=owner.user, actor_role="owner", password=DEFAULT_PASSWORD
+        ),
         "organization": organization,
         "apiclient": ApiClientFactory(organization=organization),
         "signingkey": SigningKeyFactory(organization=organization),
@@ -52,6 +67,24 @@ def test_api_client_admin_never_shows_the_secret_hash(staff_client, data):
     assert api_client.client_id in page.content.decode()
     assert api_client.secret_hash not in page.content.decode()
     assert api_client.raw_secret not in page.content.decode()
+
+
+def test_custodial_key_admin_is_read_only_and_masks_the_private_key(staff_client, data):
+    custodial = data["custodialsigningkey"]
+
+    page = staff_client.get(reverse("admin:organizations_custodialsigningkey_change", args=[custodial.pk])).text
+    listing = staff_client.get(reverse("admin:organizations_custodialsigningkey_changelist")).text
+
+    assert "•••••••• (encrypted at rest, never shown)" in page
+    assert custodial.private_key not in page
+    assert custodial.private_key not in listing
+    assert 'name="_save"' not in page
+    response = staff_client.post(
+        reverse("admin:organizations_custodialsigningkey_change", args=[custodial.pk]), {"active": ""}
+    )
+    assert response.status_code == 403
+    custodial.refresh_from_db()
+    assert custodial.active
 
 
 def test_revoke_action(staff_client, data):
@@ -81,6 +114,7 @@ def test_staff_grants_a_license_and_is_recorded(staff_client):
         {
             "organization": str(organization.pk),
             "product": "network",
+            "trust_org": "BitGo Germany",
             "valid_from_0": now.strftime("%Y-%m-%d"),
             "valid_from_1": now.strftime("%H:%M:%S"),
             "valid_until_0": "",
@@ -90,6 +124,7 @@ def test_staff_grants_a_license_and_is_recorded(staff_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     license_ = License.objects.get(organization=organization)
     assert license_.granted_by.is_staff
+    assert license_.trust_org == "BitGo Germany"
 
 
 def test_non_staff_cannot_enter_the_admin(client, organization):

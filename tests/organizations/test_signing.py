@@ -1,4 +1,4 @@
-"""Signature verification against the reference SDK's own vectors, and against garbage."""
+"""Signature verification against the reference SDK's own vectors and against garbage; the production signer."""
 
 import json
 from pathlib import Path
@@ -6,9 +6,14 @@ from pathlib import Path
 import pytest
 from coincurve import PrivateKey
 
-from organizations.signing import normalize_public_key, signed_request_verify, verify_signature
+from organizations.signing import (
+    SIGNATURE_HEX_LENGTH,
+    normalize_public_key,
+    sign_message,
+    signed_request_verify,
+    verify_signature,
+)
 from tests.factories.organizations import SigningKeyFactory
-from tests.signing_helpers import sign_message
 
 VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "signed_payloads.json"
 VECTORS = json.loads(VECTORS_PATH.read_text())
@@ -83,14 +88,32 @@ def test_non_string_signature_and_key_are_false():
     assert verify_signature(GOOD_KEY, GOOD["payload"], 12345) is False
 
 
-def test_our_test_signer_matches_the_reference_scheme():
-    """The helper that signs in later tests produces signatures the verifier accepts (and only for its key)."""
+def _header(signature: str) -> int:
+    return bytes.fromhex(signature[:2])[0]
+
+
+@pytest.mark.parametrize("vector", VECTORS["valid"], ids=lambda v: f"{v['key']}:{v['payload'][:30]}")
+def test_the_production_signer_makes_signatures_in_the_vectors_format_that_verify(vector):
+    """sign_message (custodial keys) over the reference payloads: verifies for its key only, same encoding as the
+    reference SDK's signatures (65 bytes, lowercase hex, header 27 + 4 + recovery id for a compressed key)."""
     private_key = PrivateKey()
     public_key = private_key.public_key.format(compressed=True).hex()
-    payload = '{"amount":{"currency":"tbtc","quantity":"1"},"nonce":"n-1"}'
-    signature = sign_message(private_key, payload)
-    assert verify_signature(public_key, payload, signature) is True
-    assert verify_signature(public_key, payload + " ", signature) is False
+
+    signature = sign_message(private_key, vector["payload"])
+
+    assert verify_signature(public_key, vector["payload"], signature) is True
+    assert verify_signature(public_key, vector["payload"] + " ", signature) is False
+    assert verify_signature(KEYS[vector["key"]]["publicKey"], vector["payload"], signature) is False
+    assert len(signature) == len(vector["signature"]) == SIGNATURE_HEX_LENGTH
+    assert signature == signature.lower() and bytes.fromhex(signature)
+    assert 31 <= _header(signature) <= 34
+    assert 31 <= _header(vector["signature"]) <= 34  # the reference SDK marks its keys compressed the same way
+
+
+def test_the_production_signer_is_deterministic():
+    private_key, payload = PrivateKey(), VECTORS["valid"][0]["payload"]
+
+    assert sign_message(private_key, payload) == sign_message(private_key, payload)
 
 
 @pytest.mark.django_db

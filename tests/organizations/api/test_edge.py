@@ -158,10 +158,11 @@ def schema(django_db_blocker):
         return Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
 
 
-def _operations(schema):
+def _operations(schema, prefix="/api/v1/"):
     for path, operations in schema["paths"].items():
-        for method, operation in operations.items():
-            yield path, method, operation
+        if path.startswith(prefix):
+            for method, operation in operations.items():
+                yield path, method, operation
 
 
 def test_every_list_operation_documents_its_query_parameters(schema):
@@ -173,11 +174,17 @@ def test_every_list_operation_documents_its_query_parameters(schema):
         assert query["limit"]["schema"] == {"type": "integer", "maximum": 100, "minimum": 1, "default": 50}
 
 
-def test_every_operation_documents_the_standard_errors_of_its_dialect(schema):
-    for path, method, operation in _operations(schema):
-        assert {"401", "422", "429", "500"} <= set(operation["responses"]), (method, path)
+@pytest.mark.parametrize(
+    ("prefix", "validation", "error_output"),
+    [("/api/v1/", "422", "OrganizationErrorOutput"), ("/api/network/", "400", "NetworkErrorOutput")],
+)
+def test_every_operation_documents_the_standard_errors_of_its_dialect(schema, prefix, validation, error_output):
+    operations = list(_operations(schema, prefix))
+    assert operations
+    for path, method, operation in operations:
+        assert {validation, "401", "429", "500"} <= set(operation["responses"]), (method, path)
         error = operation["responses"]["500"]["content"]["application/json"]["schema"]["$ref"]
-        assert error.endswith("/OrganizationErrorOutput"), (method, path)
+        assert error.endswith(f"/{error_output}"), (method, path)
         if "{id}" in path:
             assert "404" in operation["responses"], (method, path)
 

@@ -1,0 +1,131 @@
+"""Network API (`/api/network/v1/enterprises/{enterpriseId}/...`): partners, network clients, connections.
+
+Every view needs the enterprise's network license (403 otherwise) and READ_NETWORK to read, WRITE_NETWORK to
+write; the dialect, membership (401), schema defaults and errors come from organizations.api.base.
+NetworkEnterpriseViewSet. Object lookups are scoped to the enterprise: another enterprise's ids answer 404.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.response import Response
+
+from config.api.dialects import NETWORK
+from config.api.pagination import network_pagination
+from config.api.permissions import PerMethod
+from config.api.schema import error_response
+from organizations.api.base import NetworkEnterpriseAPIView, NetworkEnterpriseViewSet
+from organizations.models import LicenseProduct, PermissionCode
+from partners import selectors, services
+from partners.api import serializers as s
+
+NETWORK_RULE = PerMethod(
+    GET=PermissionCode.READ_NETWORK, POST=PermissionCode.WRITE_NETWORK, PUT=PermissionCode.WRITE_NETWORK
+)
+ERRORS = {status: error_response(NETWORK, status) for status in (404, 409, 422)}
+
+
+class LicensedNetworkMixin:
+    permission_rule = NETWORK_RULE
+    required_license = LicenseProduct.NETWORK
+
+
+class PartnerViewSet(LicensedNetworkMixin, ListModelMixin, NetworkEnterpriseViewSet):
+    """The network's partner directory, and registering the enterprise as a partner (seed 000)."""
+
+    pagination_class = network_pagination("partners")
+    filter_serializer = s.PartnerDirectoryQuery
+    serializer_class = s.PartnerDirectoryOutput
+    tags = ["Partners"]
+
+    def get_queryset(self):
+        return selectors.partner_directory(enterprise=self.enterprise, **self.query())
+
+    @extend_schema(
+        summary="Create a network partner",
+        request=s.PartnerCreateInput,
+        responses={200: s.PartnerCreatedOutput, 409: ERRORS[409], 422: ERRORS[422]},
+    )
+    def create(self, request, **kwargs):
+        partner = services.partner_create(enterprise=self.enterprise, **self.validated(s.PartnerCreateInput))
+        return Response({"partner": s.PartnerOutput(partner).data})
+
+
+class NetworkClientView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
+    tags = ["Clients"]
+
+    @extend_schema(
+        summary="Create the enterprise's network client (idempotent)",
+        request=None,
+        responses=s.NetworkClientCreatedOutput,
+    )
+    def post(self, request, **kwargs):
+        client = services.network_client_create(enterprise=self.enterprise)
+        return Response({"client": s.NetworkClientOutput(client).data})
+
+
+class ConnectionSigningView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
+    """The exact payload a connection request signs. GET takes the body too, as the reference has it."""
+
+    permission_rule = PerMethod(GET=PermissionCode.WRITE_NETWORK, POST=PermissionCode.WRITE_NETWORK)
+    tags = ["Connections"]
+
+    @extend_schema(
+        summary="Get the payload to sign for a connection",
+        request=s.ConnectionSigningInput,
+        responses={200: s.SigningPayloadOutput, 404: ERRORS[404], 422: ERRORS[422]},
+    )
+    def post(self, request, **kwargs):
+        data = self.validated(s.ConnectionSigningInput)
+        return Response({"payload": services.connection_signing_payload(enterprise=self.enterprise, **data)})
+
+    get = post
+
+
+class ClientConnectionViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelMixin, NetworkEnterpriseViewSet):
+    """The enterprise's connections to partners (client side)."""
+
+    pagination_class = network_pagination("connections")
+    filter_serializer = s.ClientConnectionQuery
+    serializer_class = s.ConnectionOutput
+    tags = ["Connections"]
+
+    def get_queryset(self):
+        filters = self.query() if self.action == "list" else {}
+        return selectors.connection_list_for_client(enterprise=self.enterprise, **filters)
+
+    def retrieve(self, request, **kwargs):
+        return Response({"connection": self.get_serializer(self.get_object()).data})
+
+    @extend_schema(
+        summary="Connect to a partner (signed request)",
+        request=s.ConnectionCreateInput,
+        responses={200: s.ConnectionEnvelopeOutput, 404: ERRORS[404], 422: ERRORS[422]},
+    )
+    def create(self, request, **kwargs):
+        connection = services.connection_create(enterprise=self.enterprise, **self.validated(s.ConnectionCreateInput))
+        return Response({"connection": self.get_serializer(connection).data})
+
+    @extend_schema(
+        summary="Rename, deactivate or reactivate a connection",
+        request=s.ConnectionUpdateInput,
+        responses={200: s.ConnectionEnvelopeOutput, 422: ERRORS[422]},
+    )
+    def update(self, request, **kwargs):
+        connection = services.connection_update(connection=self.get_object(), **self.validated(s.ConnectionUpdateInput))
+        return Response({"connection": self.get_serializer(connection).data})
+
+
+class PartnerConnectionViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelMixin, NetworkEnterpriseViewSet):
+    """The connections clients made to the enterprise as a partner."""
+
+    pagination_class = network_pagination("connections")
+    filter_serializer = s.PartnerConnectionQuery
+    serializer_class = s.ConnectionOutput
+    tags = ["Partner connections"]
+
+    def get_queryset(self):
+        filters = self.query() if self.action == "list" else {}
+        return selectors.connection_list_for_partner(enterprise=self.enterprise, **filters)
+
+    def retrieve(self, request, **kwargs):
+        return Response({"connection": self.get_serializer(self.get_object()).data})

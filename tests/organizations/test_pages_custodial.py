@@ -1,0 +1,208 @@
+"""The custodial key on the signing keys page, and the reusable signing form (on a test-only page)."""
+
+import pytest
+from django.urls import reverse
+
+from organizations.models import CustodialSigningKey, Role, SigningKey
+from organizations.services import custodial_key_enable
+from organizations.signing import sign_message
+from tests.factories.organizations import DEFAULT_PASSWORD, MembershipFactory, SigningKeyFactory
+from tests.organizations.signed_request_page import PAYLOAD
+
+pytestmark = pytest.mark.django_db
+
+URL = "/organizations/signing-keys"
+ENABLE = "/organizations/signing-keys/custodial/enable"
+DISABLE = "/organizations/signing-keys/custodial/disable"
+PAGE = "/test/signed-request"
+
+
+def signed_in(client, role, organization=None):
+    membership = MembershipFactory(role=role, **({"organization": organization} if organization else {}))
+    client.force_login(membership.user)
+    return membership
+
+
+def enable_for(organization):
+    owner = MembershipFactory(organization=organization, role=Role.OWNER)
+    return custodial_key_enable(
+        organization=organization, user=owner.user, actor_role=Role.OWNER, password=DEFAULT_PASSWORD
+    )
+
+
+def test_an_owner_enables_the_custodial_key_with_their_password(client):
+    owner = signed_in(client, Role.OWNER)
+    assert "Not enabled" in client.get(URL).text
+
+    response = client.post(ENABLE, {"password": DEFAULT_PASSWORD}, follow=True)
+
+    assert response.redirect_chain == [(reverse("org-signing-keys"), 302)]
+    custodial = CustodialSigningKey.objects.get(organization=owner.organization)
+    page = response.text
+    assert "Custodial signing enabled" in page
+    assert '<span class="badge badge--success">Enabled</span>' in page
+    assert custodial.signing_key.public_key in page
+    assert "held by the server" in page
+    assert custodial.private_key not in page
+
+
+def test_a_wrong_password_is_shown_next_to_the_password_and_nothing_is_created(client):
+    signed_in(client, Role.OWNER)
+
+    response = client.post(ENABLE, {"password": "not my password"})
+
+    assert response.status_code == 200
+    assert (
+        '<div class="field-error" id="id_custodial_password_error"><p>The password is not correct.</p></div>'
+        in response.text
+    )
+    assert 'value="not my password"' not in response.text
+    assert not SigningKey.objects.exists()
+
+
+def test_an_admin_sees_the_state_but_cannot_enable_or_disable(client):
+    admin = signed_in(client, Role.ADMIN)
+    page = client.get(URL).text
+    assert "Only an owner can enable it." in page
+    assert 'action="/organizations/signing-keys/custodial/enable"' not in page
+
+    response = client.post(ENABLE, {"password": DEFAULT_PASSWORD})
+    assert "Only an owner can enable the custodial signing key." in response.text
+    assert not CustodialSigningKey.objects.exists()
+
+    custodial = enable_for(admin.organization)
+    page = client.get(URL).text
+    assert '<span class="badge badge--success">Enabled</span>' in page
+    assert "Only an owner can disable it." in page
+    response = client.post(DISABLE, follow=True)
+    assert "Only an owner can disable the custodial signing key." in response.text
+    custodial.refresh_from_db()
+    assert custodial.active
+
+
+def test_an_owner_disables_it_and_its_signing_key_is_deactivated(client):
+    owner = signed_in(client, Role.OWNER)
+    custodial = enable_for(owner.organization)
+
+    response = client.post(DISABLE, follow=True)
+
+    assert "Custodial signing disabled" in response.text
+    assert "Not enabled" in response.text
+    custodial.refresh_from_db()
+    assert (custodial.active, custodial.private_key, custodial.signing_key.active) == (False, None, False)
+
+
+def test_a_viewer_gets_403_and_changes_nothing(client):
+    viewer = signed_in(client, Role.VIEWER)
+
+    assert client.post(ENABLE, {"password": DEFAULT_PASSWORD}).status_code == 403
+    custodial = enable_for(viewer.organization)
+    assert client.post(DISABLE).status_code == 403
+    custodial.refresh_from_db()
+    assert custodial.active
+
+
+# --- SignedRequestForm on a page ---------------------------------------------------------------------------------
+
+signing_page = pytest.mark.urls("tests.organizations.signed_request_page")
+
+
+@signing_page
+def test_without_a_custodial_key_the_form_shows_the_payload_and_only_takes_a_pasted_signature(client):
+    signed_in(client, Role.OPERATOR)
+
+    page = client.get(PAGE).text
+
+    assert '<pre class="key" data-testid="payload">{&quot;partnerId&quot;' in page
+    assert 'name="signature"' in page
+    assert 'name="password"' not in page
+    assert "Sign with the custodial key" not in page
+
+
+@signing_page
+def test_a_pasted_signature_is_the_forms_signature(client):
+    member = signed_in(client, Role.OPERATOR)
+    key = SigningKeyFactory(organization=member.organization)
+    signature = sign_message(key.private_key, PAYLOAD)
+
+    page = client.post(PAGE, {"method": "paste", "signature": signature.upper()}).text
+
+    assert f"Signed: {signature} (verifies)" in page
+
+
+@signing_page
+@pytest.mark.parametrize(
+    ("signature", "error"),
+    [("", "Paste the signature of the payload."), ("zz" * 65, "A signature is 130 hexadecimal characters.")],
+)
+def test_a_missing_or_malformed_pasted_signature_is_shown_next_to_it(client, signature, error):
+    signed_in(client, Role.OPERATOR)
+
+    page = client.post(PAGE, {"method": "paste", "signature": signature}).text
+
+    assert f'<div class="field-error" id="id_signature_error"><p>{error}</p></div>' in page
+    assert "Signed:" not in page
+
+
+@signing_page
+def test_with_a_custodial_key_both_ways_are_offered_and_the_custodial_one_signs_after_the_password(client):
+    member = signed_in(client, Role.OPERATOR)
+    enable_for(member.organization)
+    page = client.get(PAGE).text
+    assert "Sign with the custodial key" in page
+    assert 'name="password"' in page
+
+    page = client.post(PAGE, {"method": "custodial", "password": DEFAULT_PASSWORD}).text
+
+    assert "(verifies)" in page
+
+
+@signing_page
+def test_a_wrong_password_for_the_custodial_key_is_shown_next_to_the_password(client):
+    member = signed_in(client, Role.OPERATOR)
+    enable_for(member.organization)
+
+    page = client.post(PAGE, {"method": "custodial", "password": "guess"}).text
+
+    assert '<div class="field-error" id="id_password_error"><p>The password is not correct.</p></div>' in page
+    assert 'value="guess"' not in page
+    assert "Signed:" not in page
+
+
+@signing_page
+def test_a_viewer_cannot_sign_with_the_custodial_key(client):
+    viewer = signed_in(client, Role.VIEWER)
+    enable_for(viewer.organization)
+
+    page = client.post(PAGE, {"method": "custodial", "password": DEFAULT_PASSWORD}).text
+
+    assert 'id="id_password_error"><p>Signing with the custodial key needs the' in page
+    assert "Signed:" not in page
+
+
+@signing_page
+def test_choosing_the_custodial_key_when_there_is_none_signs_nothing(client):
+    signed_in(client, Role.OPERATOR)
+
+    page = client.post(PAGE, {"method": "custodial", "password": DEFAULT_PASSWORD}).text
+
+    assert "Select a valid choice." in page
+    assert "Signed:" not in page
+
+
+def test_the_form_signs_for_the_payload_the_page_gave_it_not_one_posted():
+    from organizations.forms import SignedRequestForm
+    from organizations.signing import verify_signature
+
+    member = MembershipFactory(role=Role.OPERATOR)
+    custodial = enable_for(member.organization)
+    form = SignedRequestForm(
+        {"method": "custodial", "password": DEFAULT_PASSWORD, "payload": "something else"},
+        organization=member.organization,
+        user=member.user,
+        payload=PAYLOAD,
+    )
+
+    assert form.is_valid(), form.errors
+    assert verify_signature(custodial.signing_key.compressed_public_key, PAYLOAD, form.cleaned_data["signature"])
+    assert "password" not in form.cleaned_data
