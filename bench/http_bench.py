@@ -4,16 +4,16 @@
     .venv/bin/python bench/http_bench.py [--duration 10] [--connections 8] [--env NAME=VALUE ...] [--no-pgbench]
 
 What it does, all on 127.0.0.1 and bounded in time:
-1. creates (if missing) and migrates its own database `pn_bench` on the PostgreSQL server of BENCH_DATABASE_URL
-   (default: the server of DATABASE_URL, else postgres://partner_network@127.0.0.1:5432), and seeds an
-   organization, an API client and a token;
+1. creates (if missing) and migrates its own database `pn_bench` (or BENCH_DB_NAME) on the PostgreSQL server of
+   BENCH_DATABASE_URL (default: the server of DATABASE_URL, else postgres://partner_network@127.0.0.1:5432), and seeds
+   an organization, an API client and a token;
 2. starts gunicorn with the repository's `gunicorn.conf.py` on a free loopback port, twice: once serving a bare WSGI
    app (a fixed JSON body, `bench/bare_wsgi.py`: the floor of serving cost) and once serving the project with
    `config.settings.production` and the production defaults (override any with `--env`, e.g. `--env CONN_MAX_AGE=0`);
 3. drives each with `wrk` (8 keep-alive connections by default; Debian package `wrk`) after a short warm-up, and
    prints requests/s and p50/p95/p99 latency of the bare app, `/healthz` and `GET /api/v1/organization` (API-client
    JWT, Self scenario), with their ratios;
-4. runs pgbench TPC-B against the same PostgreSQL server (a throwaway `pn_bench_pgbench` database) as a baseline of
+4. runs pgbench TPC-B against the same PostgreSQL server (a throwaway `<database>_pgbench` database) as a baseline of
    what the database alone does on this machine;
 5. writes the table and the JSON to `bench/results/` and stops everything it started.
 
@@ -51,8 +51,9 @@ BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
-DB_NAME = "pn_bench"
-PGBENCH_DB_NAME = "pn_bench_pgbench"
+# BENCH_DB_NAME lets two runs share one PostgreSQL server without sharing a database.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "pn_bench")
+PGBENCH_DB_NAME = f"{DB_NAME}_pgbench"
 TARGETS = {"healthz": 0.25, "read/healthz": 0.50}  # the targets, as ratios of the same run
 
 

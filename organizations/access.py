@@ -49,6 +49,12 @@ class Caller:
             return None
         return self.roles.get(organization_id)
 
+    def organization(self, organization_id: uuid.UUID) -> Organization:
+        """One of the caller's organizations: the token's, loaded with the credential, or read now."""
+        if self.bound_organization is not None and self.bound_organization.pk == organization_id:
+            return self.bound_organization
+        return Organization.objects.get(pk=organization_id)
+
     def permissions_in(self, organization_id: uuid.UUID) -> frozenset[str] | None:
         """The caller's permission codes in that organization, or None when the caller does not belong to it."""
         if self.bound_organization_id is not None and organization_id != self.bound_organization_id:
@@ -101,9 +107,7 @@ def access_resolve(*, caller: Caller, headers) -> Access:
     if permissions is None:
         raise Forbidden("The requester organization is not one of the caller's organizations.")
     if requester_id == target_id:
-        organization = caller.bound_organization
-        if organization is None or organization.pk != requester_id:
-            organization = Organization.objects.get(pk=requester_id)
+        organization = caller.organization(requester_id)
         return Access(requester=organization, target=organization, scenario=Scenario.SELF, permissions=permissions)
     connection = organization_connection_between(a=requester_id, b=target_id)
     if connection is None:

@@ -25,6 +25,8 @@ REFUSED_ATTR = "refused_by_rate_limit"
 
 class CacheWindowThrottle(BaseThrottle):
     group = "api"
+    # False for a ceiling: a request that a limit asked before it refused is not counted against it.
+    counts_refused_requests = True
 
     def limit_for(self, request) -> int | None:
         raise NotImplementedError
@@ -56,6 +58,7 @@ class InstallationRateThrottle(CacheWindowThrottle):
     """
 
     group = "installation"
+    counts_refused_requests = False
 
     def allow_request(self, request, view) -> bool:
         if getattr(request, REFUSED_ATTR, False):
@@ -73,6 +76,68 @@ class InstallationRateThrottle(CacheWindowThrottle):
 _INCREMENT = "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
 
 
+# One round-trip for all of a request's windows, in the order DRF asks them: each is incremented (and given its
+# expiry when new) unless it is a ceiling (ARGV flag 0) and an earlier one already refused the request.
+_INCREMENT_ALL = """
+local refused, counts = false, {}
+for i, key in ipairs(KEYS) do
+  if ARGV[2 * i + 1] == '0' and refused then
+    counts[i] = 0
+  else
+    local n = redis.call('INCR', key)
+    if n == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+    if n > tonumber(ARGV[2 * i]) then refused = true end
+    counts[i] = n
+  end
+end
+return counts
+"""
+# Where count_windows leaves the answers on the request, by (group, key), for window_usage to pick up.
+_COUNTED_ATTR = "_rate_limit_windows"
+
+
+def count_windows(request, throttles) -> None:
+    """Counts every window of the request's throttles in one Redis round-trip, before DRF asks them one by one.
+
+    A view has two limits (per caller or address, then the installation's ceiling): counted separately, that is two
+    round-trips on every API request. The script keeps the ceiling's rule (not spent by a request already refused).
+    Does nothing unless the cache is Redis and every throttle is a CacheWindowThrottle; then each counts itself.
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True) or not isinstance(caches["default"], RedisCache):
+        return
+    windows = []
+    for throttle in throttles:
+        if not isinstance(throttle, CacheWindowThrottle):
+            return
+        limit, key = throttle.limit_for(request), throttle.key_for(request)
+        if limit and key is not None:
+            windows.append((throttle, limit, key))
+    if len(windows) < 2:
+        return
+    cache = caches["default"]
+    now = int(time.time())
+    ends = [_window_end(key, now) for _throttle, _limit, key in windows]
+    keys = [cache.make_key(f"rl:{t.group}:{key}:{end}") for (t, _limit, key), end in zip(windows, ends, strict=True)]
+    args = [WINDOW_SECONDS + 5]
+    for throttle, limit, _key in windows:
+        args += [limit, int(throttle.counts_refused_requests)]
+    counts = cache.client.get_client(write=True).eval(_INCREMENT_ALL, len(keys), *keys, *args)
+    answers = {}
+    for (throttle, limit, key), end, count in zip(windows, ends, counts, strict=True):
+        if count:  # 0: not counted, because an earlier limit refused; its throttle will not be asked for a count
+            answers[(throttle.group, key)] = _usage(count, limit, end, now)
+    setattr(request, _COUNTED_ATTR, answers)
+
+
+def _window_end(key: str, now: int) -> int:
+    window = now - now % WINDOW_SECONDS + zlib.crc32(key.encode()) % WINDOW_SECONDS  # django-ratelimit's offset
+    return window + WINDOW_SECONDS if window < now else window
+
+
+def _usage(count: int, limit: int, window: int, now: int) -> dict:
+    return {"count": count, "limit": limit, "should_limit": count > limit, "time_left": window - now}
+
+
 def window_usage(request, *, group: str, key: str, limit: int) -> dict | None:
     """django-ratelimit's `get_usage` for a one-minute window, in one round-trip when the cache is Redis.
 
@@ -83,15 +148,16 @@ def window_usage(request, *, group: str, key: str, limit: int) -> dict | None:
     """
     if not getattr(settings, "RATELIMIT_ENABLE", True):
         return None
+    counted = getattr(request, _COUNTED_ATTR, {}).pop((group, key), None)
+    if counted is not None:
+        return counted
     if not isinstance(caches["default"], RedisCache):
         return get_usage(
             request, group=group, key=lambda _group, _request: key, rate=(limit, WINDOW_SECONDS), increment=True
         )
     now = int(time.time())
-    window = now - now % WINDOW_SECONDS + zlib.crc32(key.encode()) % WINDOW_SECONDS  # django-ratelimit's offset
-    if window < now:
-        window += WINDOW_SECONDS
+    window = _window_end(key, now)
     cache = caches["default"]
     client = cache.client.get_client(write=True)
     count = client.eval(_INCREMENT, 1, cache.make_key(f"rl:{group}:{key}:{window}"), WINDOW_SECONDS + 5)
-    return {"count": count, "limit": limit, "should_limit": count > limit, "time_left": window - now}
+    return _usage(count, limit, window, now)

@@ -20,6 +20,7 @@ from rest_framework.serializers import Serializer
 
 from config.api.dialects import Dialect
 from config.api.permissions import Rule, rule_gaps
+from config.api.throttling import count_windows
 from config.api.validation import validated
 
 
@@ -48,6 +49,10 @@ class ApiViewMixin:
         if request.method.lower() in self.http_method_names and hasattr(self, request.method.lower()):
             permissions = self.resolve_context(request, **kwargs)
             self.permission_rule.check(request.method, permissions)
+
+    def check_throttles(self, request) -> None:
+        count_windows(request, self.get_throttles())  # every rate-limit window in one Redis round-trip
+        super().check_throttles(request)
 
     def resolve_context(self, request, **kwargs) -> frozenset[str] | None:
         """Hook: find what the request addresses (an organization, an enterprise) and return the caller's

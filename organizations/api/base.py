@@ -126,10 +126,11 @@ class NetworkEnterpriseMixin(ScopedLookupMixin):
             raise ValidationFailed.single(
                 "enterpriseId", "enterpriseId must be a UUID.", "invalid_uuid", source="path", wire_names=True
             ) from None
-        permissions = caller_for_request(request).permissions_in(enterprise_id)
+        caller = caller_for_request(request)
+        permissions = caller.permissions_in(enterprise_id)
         if permissions is None:
             raise NotAMember()
-        self.enterprise = Organization.objects.get(pk=enterprise_id)
+        self.enterprise = caller.organization(enterprise_id)  # a token's organization is already loaded
         if self.required_license and not organization_has_license(
             organization=self.enterprise, product=self.required_license
         ):

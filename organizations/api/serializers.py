@@ -6,11 +6,9 @@ from config.api.fields import NameField, StrictCharField, StrictIntegerField
 from organizations.models import (
     API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE,
     ApiClient,
-    Membership,
-    Organization,
     PermissionCode,
     Role,
-    SigningKey,
+    SigningKeyKind,
 )
 
 
@@ -34,21 +32,20 @@ class TokenOutput(serializers.Serializer):
     expires_in = serializers.IntegerField()
 
 
-class OrganizationOutput(serializers.ModelSerializer):
-    parent_id = serializers.UUIDField(allow_null=True)
+# Output serializers declare their fields (as a ModelSerializer would derive them from the model, so the schema is
+# the same): a ModelSerializer re-derives its fields from the model on every instance, i.e. on every response.
 
-    class Meta:
-        model = Organization
-        fields = ["id", "name", "parent_id", "created_at", "updated_at"]
-        read_only_fields = fields
+
+class OrganizationOutput(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    parent_id = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
 
 
 class OrganizationWithScenarioOutput(OrganizationOutput):
     scenario = serializers.CharField(help_text="How the requester relates to this organization: self, host or guest.")
-
-    class Meta(OrganizationOutput.Meta):
-        fields = [*OrganizationOutput.Meta.fields, "scenario"]
-        read_only_fields = fields
 
 
 class ApiClientCreateInput(serializers.Serializer):
@@ -61,29 +58,22 @@ class ApiClientCreateInput(serializers.Serializer):
     )
 
 
-class ApiClientOutput(serializers.ModelSerializer):
-    class Meta:
-        model = ApiClient
-        fields = [
-            "id",
-            "name",
-            "client_id",
-            "permissions",
-            "rate_limit_per_minute",
-            "active",
-            "created_at",
-            "revoked_at",
-            "last_used_at",
-        ]
-        read_only_fields = fields
+class ApiClientOutput(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    client_id = serializers.CharField(read_only=True)
+    permissions = serializers.JSONField(read_only=True)
+    rate_limit_per_minute = serializers.IntegerField(
+        allow_null=True, read_only=True, help_text=ApiClient._meta.get_field("rate_limit_per_minute").help_text
+    )
+    active = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    revoked_at = serializers.DateTimeField(allow_null=True, read_only=True)
+    last_used_at = serializers.DateTimeField(allow_null=True, read_only=True)
 
 
 class ApiClientCreatedOutput(ApiClientOutput):
     client_secret = serializers.SerializerMethodField(help_text="Shown once, now; only a hash is stored.")
-
-    class Meta(ApiClientOutput.Meta):
-        fields = [*ApiClientOutput.Meta.fields, "client_secret"]
-        read_only_fields = fields
 
     def get_client_secret(self, obj) -> str:
         return self.context["client_secret"]
@@ -94,20 +84,15 @@ class SigningKeyCreateInput(serializers.Serializer):
     public_key = StrictCharField(max_length=120, help_text="Compressed secp256k1 public key (hex) or an xpub.")
 
 
-class SigningKeyOutput(serializers.ModelSerializer):
-    class Meta:
-        model = SigningKey
-        fields = [
-            "id",
-            "label",
-            "kind",
-            "public_key",
-            "compressed_public_key",
-            "active",
-            "created_at",
-            "deactivated_at",
-        ]
-        read_only_fields = fields
+class SigningKeyOutput(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=SigningKeyKind.choices, read_only=True)
+    public_key = serializers.CharField(read_only=True)
+    compressed_public_key = serializers.CharField(read_only=True)
+    active = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    deactivated_at = serializers.DateTimeField(allow_null=True, read_only=True)
 
 
 class MemberCreateInput(serializers.Serializer):
@@ -119,15 +104,13 @@ class MemberUpdateInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class MemberOutput(serializers.ModelSerializer):
+class MemberOutput(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
     username = serializers.CharField(source="user.username")
     email = serializers.CharField(source="user.email")
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
     permissions = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Membership
-        fields = ["id", "username", "email", "role", "permissions", "created_at"]
-        read_only_fields = fields
+    created_at = serializers.DateTimeField(read_only=True)
 
     def get_permissions(self, obj) -> list[str]:
         return sorted(obj.permissions)

@@ -5,7 +5,9 @@ import socket
 import threading
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
+from django.db import connection
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +136,75 @@ def test_names_redis_while_it_is_down_and_recovers_when_it_is_back(client, redis
 
 def test_only_get(client):
     assert client.post("/healthz").status_code == 405
+
+
+def _as_at_the_start_of_a_production_request() -> None:
+    """A persistent connection (CONN_MAX_AGE) reused by a new request, with CONN_HEALTH_CHECKS on: Django checks it
+    before its first query of the request. (The test client leaves connection handling to the test.)"""
+    connection.ensure_connection()
+    connection.health_check_enabled = True
+    connection.health_check_done = False
+
+
+def test_a_reused_connection_is_checked_once_not_twice(client, settings, django_assert_num_queries):
+    settings.REDIS_URL = ""
+    _as_at_the_start_of_a_production_request()
+
+    # Django's health check runs on the driver's connection, below the ORM's query log: a SELECT 1 of our own on
+    # top of it would show here, and would be a second round trip to the database on every probe.
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok"}
+
+
+def test_asks_the_database_itself_without_health_checks(client, settings, django_assert_num_queries):
+    settings.REDIS_URL = ""
+    _as_at_the_start_of_a_production_request()
+    connection.health_check_enabled = False  # CONN_HEALTH_CHECKS off: nothing else asks the database
+
+    with django_assert_num_queries(1):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_reused_connection_that_died_is_replaced_and_reported_ok(client, settings):
+    settings.REDIS_URL = ""
+    _as_at_the_start_of_a_production_request()
+    dead_pid = connection.connection.info.backend_pid
+    with psycopg.connect(_url(connection.settings_dict), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [dead_pid])
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok"}
+    assert connection.connection.info.backend_pid != dead_pid
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_database_down_is_a_503_naming_the_database(client, settings):
+    settings.REDIS_URL = ""
+    connection.close()
+    port = connection.settings_dict["PORT"]
+    connection.settings_dict["PORT"] = _closed_port()
+    try:
+        response = client.get("/healthz")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "checks": {"database": "unavailable"}}
+
+
+def _url(settings_dict) -> str:
+    return (
+        f"postgresql://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
+        f"/{settings_dict['NAME']}"
+    )

@@ -1,4 +1,4 @@
-"""Rate-limit windows counted in Redis with one script call per limit (config.api.throttling.window_usage)."""
+"""Rate-limit windows counted in Redis: one script call for all of a request's windows (config.api.throttling)."""
 
 import pytest
 import redis
@@ -31,3 +31,27 @@ def test_counts_each_request_once_and_refuses_past_the_limit(api, organization, 
     assert statuses == [200, 200, 200, 429]
     refused = api.get(URL, **client_token, **org_headers(organization))
     assert 1 <= int(refused["Retry-After"]) <= 60
+
+
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """The commands this process sends to the real Redis (counted on the way out, still sent)."""
+    sent: list[bytes] = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        parts = command if isinstance(command, list | tuple) else [command]
+        sent.append(b"".join(bytes(part) for part in parts))
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    return sent
+
+
+def test_both_limits_of_a_request_are_counted_in_one_round_trip(api, organization, client_token, redis_commands):
+    response = api.get(URL, **client_token, **org_headers(organization))
+
+    assert response.status_code == 200
+    assert len(redis_commands) == 1  # the per-client window and the installation's, in one script call
+    assert b":principal:client:" in redis_commands[0]
+    assert b":installation:" in redis_commands[0]

@@ -4,6 +4,7 @@ import logging
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from organizations.models import PermissionCode
 from organizations.tokens import token_issue_for_client
@@ -124,3 +125,18 @@ def test_unhandled_exception_is_a_500_in_the_dialect_shape_and_logged(api, owner
     record = next(r for r in caplog.records if r.name == "config.api")
     assert record.exc_info and "boom: a bug" in str(record.exc_info[1])
     assert record.request_id == "crash-1"
+
+
+def test_a_tokens_enterprise_is_not_read_again(api, organization, django_assert_num_queries):
+    # Used a moment ago: the request does not also record `last_used_at` (at most once a minute).
+    api_client = ApiClientFactory(organization=organization, permissions=["READ_NETWORK"], last_used_at=timezone.now())
+    token = bearer(token_issue_for_client(api_client=api_client).access_token)
+    MembershipFactory(organization=organization)
+
+    # The API client with its organization (authentication), then the page: the enterprise is the token's
+    # organization, already loaded.
+    with django_assert_num_queries(2):
+        response = api.get(probe_url(organization.pk), **token)
+
+    assert response.status_code == 200
+    assert len(response.json()["members"]) == 1
