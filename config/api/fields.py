@@ -2,12 +2,16 @@
 
 import re
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 from rest_framework.fields import empty
 
 from config.validators import refused_display_character
 
 _ASCII_INTEGER = re.compile(r"-?[0-9]+")
+# No text input can hold a NUL (nothing stored can: PostgreSQL refuses it, and DRF's CharField refuses it too). As a
+# validator it also becomes the field's `pattern` in the OpenAPI schema, so the schema says what the field accepts.
+NO_NUL_CHARACTERS = RegexValidator(r"^[^\x00]*$", "Null characters are not allowed.", code="null_characters")
 
 
 class StrictCharField(serializers.CharField):
@@ -20,6 +24,10 @@ class StrictCharField(serializers.CharField):
         "invalid": "Not a valid string.",
         "surrogate": "Not valid Unicode text (it holds a lone surrogate).",
     }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("validators", [NO_NUL_CHARACTERS])
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -88,13 +96,15 @@ class QueryListField(serializers.ListField):
     def get_value(self, dictionary):
         if self.field_name not in dictionary:
             return empty
-        values: list[str] = []
-        for raw in dictionary.getlist(self.field_name):
-            parts = raw.split(",") if self.comma_separated else [raw]
-            for part in (p.strip() for p in parts):
-                if part and part not in values:
-                    values.append(part)
-        return values
+        parts = [
+            part.strip()
+            for raw in dictionary.getlist(self.field_name)
+            for part in (raw.split(",") if self.comma_separated else [raw])
+        ]
+        parts = [part for part in parts if part]
+        if self.max_length is not None and len(parts) > self.max_length:
+            return parts  # refused as too many, duplicates included: the limit bounds the work a request asks for
+        return list(dict.fromkeys(parts))
 
     def run_child_validation(self, data):
         try:
@@ -133,3 +143,11 @@ class StrictUUIDField(serializers.UUIDField):
         if not isinstance(data, str):
             self.fail("invalid", value=data)
         return super().to_internal_value(data)
+
+
+class QueryTextField(serializers.CharField):
+    """One text value of an array query filter (a name, an identifier)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("validators", [NO_NUL_CHARACTERS])
+        super().__init__(**kwargs)

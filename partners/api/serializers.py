@@ -12,6 +12,7 @@ from config.api.fields import (
     NameField,
     QueryBooleanField,
     QueryListField,
+    QueryTextField,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
@@ -66,10 +67,10 @@ class PartnerCreateInput(serializers.Serializer):
 
 class PartnerDirectoryQuery(serializers.Serializer):
     ids = QueryListField(comma_separated=True, child=serializers.UUIDField())
-    names = QueryListField(comma_separated=True, child=serializers.CharField(max_length=200))
+    names = QueryListField(comma_separated=True, child=QueryTextField(max_length=200))
     institutionIds = QueryListField(source="institution_ids", comma_separated=True, child=serializers.UUIDField())
     institutionIdentifiers = QueryListField(
-        source="institution_identifiers", comma_separated=True, child=serializers.CharField(max_length=255)
+        source="institution_identifiers", comma_separated=True, child=QueryTextField(max_length=255)
     )
     active = QueryBooleanField(required=False)
     filterByTrustOrg = QueryBooleanField(source="filter_by_trust_org", required=False)
@@ -148,7 +149,7 @@ class ConnectionKeyField(serializers.Field):
     default_error_messages = {
         "not_an_object": "A connection key is a JSON object with a `schema`.",
         "schema": "`schema` must be one of: {choices}.",
-        "required": "`{field}` is required for the {schema} schema.",
+        "missing_field": "`{field}` is required for the {schema} schema.",
         "not_a_string": "`{field}` must be a non-empty string of at most {max} characters.",
         "unknown": "`{field}` is not a field of the {schema} schema.",
     }
@@ -157,7 +158,7 @@ class ConnectionKeyField(serializers.Field):
         if not isinstance(data, dict):
             self.fail("not_an_object")
         schema = data.get("schema")
-        if schema not in CONNECTION_KEY_FIELDS:
+        if not isinstance(schema, str) or schema not in CONNECTION_KEY_FIELDS:
             self.fail("schema", choices=", ".join(ConnectionKeySchema.values))
         fields = CONNECTION_KEY_FIELDS[schema]
         unknown = next((key for key in data if key != "schema" and key not in fields), None)
@@ -165,7 +166,7 @@ class ConnectionKeyField(serializers.Field):
             self.fail("unknown", field=str(unknown)[:50], schema=schema)
         for field in fields:
             if field not in data:
-                self.fail("required", field=field, schema=schema)
+                self.fail("missing_field", field=field, schema=schema)
             value = data[field]
             if not isinstance(value, str) or not value or len(value) > MAX_CONNECTION_KEY_FIELD_LENGTH:
                 self.fail("not_a_string", field=field, max=MAX_CONNECTION_KEY_FIELD_LENGTH)
@@ -199,7 +200,7 @@ class SigningPayloadOutput(serializers.Serializer):
 class ClientConnectionQuery(serializers.Serializer):
     active = QueryBooleanField(required=False)
     connectionIds = QueryListField(source="connection_ids", comma_separated=True, child=serializers.UUIDField())
-    names = QueryListField(comma_separated=True, child=serializers.CharField(max_length=200))
+    names = QueryListField(comma_separated=True, child=QueryTextField(max_length=200))
     partnerIds = QueryListField(source="partner_ids", comma_separated=True, child=serializers.UUIDField())
 
 
@@ -208,10 +209,10 @@ class PartnerConnectionQuery(serializers.Serializer):
     clientIds = QueryListField(source="client_ids", comma_separated=True, child=serializers.UUIDField())
     connectionIds = QueryListField(source="connection_ids", comma_separated=True, child=serializers.UUIDField())
     partnersClientIds = QueryListField(
-        source="partners_client_ids", comma_separated=True, child=serializers.CharField(max_length=255)
+        source="partners_client_ids", comma_separated=True, child=QueryTextField(max_length=255)
     )
     partnersConnectionIds = QueryListField(
-        source="partners_connection_ids", comma_separated=True, child=serializers.CharField(max_length=255)
+        source="partners_connection_ids", comma_separated=True, child=QueryTextField(max_length=255)
     )
     partnerIds = QueryListField(source="partner_ids", comma_separated=True, child=serializers.UUIDField())
 
@@ -242,3 +243,28 @@ class ConnectionOutput(serializers.Serializer):
 
 class ConnectionEnvelopeOutput(serializers.Serializer):
     connection = ConnectionOutput()
+
+
+# --- supported currencies -----------------------------------------------------------------------------------------
+
+
+class SupportedCurrenciesQuery(serializers.Serializer):
+    partnerIds = QueryListField(
+        source="partner_ids", comma_separated=True, required=True, min_length=1, child=serializers.UUIDField()
+    )
+
+
+class SupportedCurrencyOutput(serializers.Serializer):
+    """One currency a partner supports (the reference's `BNMetadata`, with the currency it describes)."""
+
+    currency = serializers.CharField(source="code")
+    name = serializers.CharField()
+    decimals = serializers.IntegerField()
+    partnerNames = serializers.ListField(child=serializers.CharField())
+
+
+class SupportedCurrenciesOutput(serializers.Serializer):
+    supportedCurrencies = serializers.DictField(
+        child=SupportedCurrencyOutput(many=True), help_text="Partner id → the currencies it supports."
+    )
+    domain = serializers.CharField()

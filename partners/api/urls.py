@@ -12,6 +12,7 @@ router.register("clients/connections", views.ClientConnectionViewSet, basename="
 
 urlpatterns = [
     path("clients", views.NetworkClientView.as_view(), name="network-client"),
+    path("supportedCurrencies", views.SupportedCurrenciesView.as_view(), name="network-supported-currencies"),
     path("clients/connections/signing", views.ConnectionSigningView.as_view(), name="network-connection-signing"),
     *router.urls,
 ]

@@ -21,6 +21,8 @@ from partners.api import serializers as s
 NETWORK_RULE = PerMethod(
     GET=PermissionCode.READ_NETWORK, POST=PermissionCode.WRITE_NETWORK, PUT=PermissionCode.WRITE_NETWORK
 )
+# The reference's `domain` field: "the domain name of the API server that processed the request".
+NETWORK_DOMAIN = "bitgo-network"
 ERRORS = {status: error_response(NETWORK, status) for status in (404, 409, 422)}
 
 
@@ -78,7 +80,11 @@ class ConnectionSigningView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
         data = self.validated(s.ConnectionSigningInput)
         return Response({"payload": services.connection_signing_payload(enterprise=self.enterprise, **data)})
 
-    get = post
+    @extend_schema(exclude=True)
+    def get(self, request, **kwargs):
+        """The reference's GET variant, taking the same body. OpenAPI cannot describe a GET body, so only the POST
+        variant is in the schema."""
+        return self.post(request, **kwargs)
 
 
 class ClientConnectionViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelMixin, NetworkEnterpriseViewSet):
@@ -129,3 +135,25 @@ class PartnerConnectionViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveMod
 
     def retrieve(self, request, **kwargs):
         return Response({"connection": self.get_serializer(self.get_object()).data})
+
+
+class SupportedCurrenciesView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
+    """The currencies each requested partner supports for allocations, deallocations and settlements."""
+
+    tags = ["Partners"]
+
+    @extend_schema(
+        summary="List partner-supported currencies",
+        parameters=[s.SupportedCurrenciesQuery],
+        responses=s.SupportedCurrenciesOutput,
+    )
+    def get(self, request, **kwargs):
+        partners = selectors.partner_list_with_currencies(**self.query(s.SupportedCurrenciesQuery))
+        supported = {
+            str(partner.pk): [
+                {"currency": c.code, "name": c.name, "decimals": c.decimals, "partnerNames": [partner.name]}
+                for c in partner.config.supported_currency_list
+            ]
+            for partner in partners
+        }
+        return Response({"supportedCurrencies": supported, "domain": NETWORK_DOMAIN})

@@ -132,6 +132,7 @@ def test_a_key_of_another_schema_is_422(api, enterprise, auth, client_record, si
         ({"schema": "token", "connectionToken": 5}, "connectionKey"),
         ({"schema": "token", "connectionToken": "t", "extra": "x"}, "connectionKey"),
         ({"schema": "nope", "connectionToken": "t"}, "connectionKey"),
+        ({"schema": {"token": 1}, "connectionToken": "t"}, "connectionKey"),  # found by schemathesis: was a 500
         ("token", "connectionKey"),
     ],
 )
@@ -285,3 +286,13 @@ def test_the_connection_key_is_encrypted_at_rest(api, enterprise, auth, client_r
     assert "shh" not in row and "apiSecret" not in row  # neither the key nor the signed payload that holds it
     stored = Connection.objects.get()
     assert stored.connection_key["apiSecret"] == "shh" and '"apiSecret":"shh"' in stored.payload
+
+
+def test_a_missing_connection_key_is_400_not_a_crash(api, enterprise, auth, client_record, partner):
+    """Found by schemathesis: the field's own "required" message was overridden with one needing arguments."""
+    body = {k: v for k, v in signing_body(partner).items() if k != "connectionKey"}
+    response = api.post(url(enterprise, "clients/connections/signing"), body, format="json", **auth)
+    assert response.status_code == 400
+    assert response.json()["details"] == [
+        {"field": "connectionKey", "message": "This field is required.", "code": "required"}
+    ]
