@@ -247,8 +247,18 @@ def test_partner_side_sees_only_connections_to_itself(api, enterprise, auth):
     other = ConnectionFactory()
     listed = api.get(url(enterprise, "partners/connections"), **auth).json()["connections"]
     assert [c["id"] for c in listed] == [str(mine.pk)]
-    for query in ({"partnersClientIds": "c-1"}, {"partnersConnectionIds": "x-1"}, {"clientIds": str(mine.client_id)}):
-        assert len(api.get(url(enterprise, "partners/connections"), query, **auth).json()["connections"]) == 1
+    inactive = ConnectionFactory(partner=me, active=False)
+    for query, expected in (
+        ({"partnersClientIds": "c-1"}, [mine]),
+        ({"partnersConnectionIds": "x-1"}, [mine]),
+        ({"clientIds": str(mine.client_id)}, [mine]),
+        ({"connectionIds": f"{mine.pk},{other.pk}"}, [mine]),
+        ({"active": "false"}, [inactive]),
+        ({"partnerIds": str(me.pk)}, [mine, inactive]),
+        ({"partnerIds": str(other.partner_id)}, []),
+    ):
+        found = api.get(url(enterprise, "partners/connections"), query, **auth).json()["connections"]
+        assert [c["id"] for c in found] == [str(c.pk) for c in expected], query
     assert api.get(url(enterprise, "partners/connections"), {"partnersClientIds": "c-2"}, **auth).json() == {
         "connections": []
     }
