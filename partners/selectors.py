@@ -41,6 +41,11 @@ def trust_org_of(*, enterprise: Organization) -> str | None:
     return license_.trust_org if license_ is not None else None
 
 
+def _filtered(queryset: QuerySet, **lookups) -> QuerySet:
+    """`queryset` filtered by each lookup that was given: a non-empty list, or a value other than None."""
+    return queryset.filter(**{lookup: value for lookup, value in lookups.items() if value not in (None, [])})
+
+
 def partner_directory(
     *,
     enterprise: Organization,
@@ -53,26 +58,18 @@ def partner_directory(
     allocation_policies_enabled: bool | None = None,
 ) -> QuerySet[Partner]:
     """The network's partners, by name. `filter_by_trust_org`: only those of the enterprise's own trust org."""
-    queryset = Partner.objects.select_related("config")
-    if ids:
-        queryset = queryset.filter(pk__in=ids)
-    if names:
-        queryset = queryset.filter(name__in=names)
-    if institution_ids:
-        queryset = queryset.filter(institution_id__in=institution_ids)
-    if institution_identifiers:
-        queryset = queryset.filter(institution_identifier__in=institution_identifiers)
-    if active is not None:
-        queryset = queryset.filter(active=active)
-    if allocation_policies_enabled is not None:
-        queryset = queryset.filter(allocation_policies_enabled=allocation_policies_enabled)
+    queryset = _filtered(
+        Partner.objects.select_related("config"),
+        pk__in=ids,
+        name__in=names,
+        institution_id__in=institution_ids,
+        institution_identifier__in=institution_identifiers,
+        active=active,
+        allocation_policies_enabled=allocation_policies_enabled,
+    )
     if filter_by_trust_org:
         queryset = queryset.filter(config__trust_org=trust_org_of(enterprise=enterprise))
     return queryset.order_by("name", "id")
-
-
-def _connections() -> QuerySet[Connection]:
-    return Connection.objects.select_related("client", "partner")
 
 
 def connection_list_for_client(
@@ -84,16 +81,13 @@ def connection_list_for_client(
     partner_ids: list[uuid.UUID] | None = None,
 ) -> QuerySet[Connection]:
     """The enterprise's own connections (as a client), oldest first."""
-    queryset = _connections().filter(client__enterprise=enterprise)
-    if active is not None:
-        queryset = queryset.filter(active=active)
-    if connection_ids:
-        queryset = queryset.filter(pk__in=connection_ids)
-    if names:
-        queryset = queryset.filter(name__in=names)
-    if partner_ids:
-        queryset = queryset.filter(partner_id__in=partner_ids)
-    return queryset.order_by("created_at", "id")
+    return _filtered(
+        Connection.objects.select_related("client", "partner").filter(client__enterprise=enterprise),
+        active=active,
+        pk__in=connection_ids,
+        name__in=names,
+        partner_id__in=partner_ids,
+    ).order_by("created_at", "id")
 
 
 def connection_list_for_partner(
@@ -107,20 +101,15 @@ def connection_list_for_partner(
     partner_ids: list[uuid.UUID] | None = None,
 ) -> QuerySet[Connection]:
     """The connections made to the enterprise as a partner (none when it is not one), oldest first."""
-    queryset = _connections().filter(partner__enterprise=enterprise)
-    if active is not None:
-        queryset = queryset.filter(active=active)
-    if client_ids:
-        queryset = queryset.filter(client_id__in=client_ids)
-    if connection_ids:
-        queryset = queryset.filter(pk__in=connection_ids)
-    if partners_client_ids:
-        queryset = queryset.filter(partners_client_id__in=partners_client_ids)
-    if partners_connection_ids:
-        queryset = queryset.filter(partners_connection_id__in=partners_connection_ids)
-    if partner_ids:
-        queryset = queryset.filter(partner_id__in=partner_ids)
-    return queryset.order_by("created_at", "id")
+    return _filtered(
+        Connection.objects.select_related("client", "partner").filter(partner__enterprise=enterprise),
+        active=active,
+        client_id__in=client_ids,
+        pk__in=connection_ids,
+        partners_client_id__in=partners_client_ids,
+        partners_connection_id__in=partners_connection_ids,
+        partner_id__in=partner_ids,
+    ).order_by("created_at", "id")
 
 
 def partner_list_with_currencies(*, partner_ids: list[uuid.UUID]) -> QuerySet[Partner]:

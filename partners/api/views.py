@@ -87,20 +87,26 @@ class ConnectionSigningView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
         return self.post(request, **kwargs)
 
 
-class ClientConnectionViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelMixin, NetworkEnterpriseViewSet):
-    """The enterprise's connections to partners (client side)."""
+class ConnectionReadViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelMixin, NetworkEnterpriseViewSet):
+    """Connections of one side (client or partner): `selector` lists them, filtered by `filter_serializer`."""
 
     pagination_class = network_pagination("connections")
-    filter_serializer = s.ClientConnectionQuery
     serializer_class = s.ConnectionOutput
-    tags = ["Connections"]
+    selector = staticmethod(selectors.connection_list_for_client)
 
     def get_queryset(self):
         filters = self.query() if self.action == "list" else {}
-        return selectors.connection_list_for_client(enterprise=self.enterprise, **filters)
+        return self.selector(enterprise=self.enterprise, **filters)
 
     def retrieve(self, request, **kwargs):
         return Response({"connection": self.get_serializer(self.get_object()).data})
+
+
+class ClientConnectionViewSet(ConnectionReadViewSet):
+    """The enterprise's connections to partners (client side)."""
+
+    filter_serializer = s.ClientConnectionQuery
+    tags = ["Connections"]
 
     @extend_schema(
         summary="Connect to a partner (signed request)",
@@ -121,20 +127,12 @@ class ClientConnectionViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveMode
         return Response({"connection": self.get_serializer(connection).data})
 
 
-class PartnerConnectionViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelMixin, NetworkEnterpriseViewSet):
+class PartnerConnectionViewSet(ConnectionReadViewSet):
     """The connections clients made to the enterprise as a partner."""
 
-    pagination_class = network_pagination("connections")
     filter_serializer = s.PartnerConnectionQuery
-    serializer_class = s.ConnectionOutput
+    selector = staticmethod(selectors.connection_list_for_partner)
     tags = ["Partner connections"]
-
-    def get_queryset(self):
-        filters = self.query() if self.action == "list" else {}
-        return selectors.connection_list_for_partner(enterprise=self.enterprise, **filters)
-
-    def retrieve(self, request, **kwargs):
-        return Response({"connection": self.get_serializer(self.get_object()).data})
 
 
 class SupportedCurrenciesView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
