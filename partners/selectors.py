@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from config.errors import ObjectNotFound
 from organizations.models import Organization
 from organizations.selectors import license_current
-from partners.models import Connection, Currency, NetworkClient, Partner
+from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
 
 
 class CurrencyNotFound(ObjectNotFound):
@@ -121,3 +121,18 @@ def connection_list_for_partner(
     if partner_ids:
         queryset = queryset.filter(partner_id__in=partner_ids)
     return queryset.order_by("created_at", "id")
+
+
+def network_client_get(*, enterprise: Organization) -> NetworkClient | None:
+    """The enterprise's network client, or None before it has one."""
+    return NetworkClient.objects.filter(enterprise=enterprise).first()
+
+
+def partner_config_get(*, enterprise: Organization) -> PartnerConfig | None:
+    """The partner config staff set up for the enterprise, or None."""
+    return PartnerConfig.objects.filter(enterprise=enterprise).first()
+
+
+def partner_get(*, enterprise: Organization) -> Partner | None:
+    """The enterprise's own partner record (with its config), or None when it is not a partner."""
+    return Partner.objects.select_related("config").filter(enterprise=enterprise).first()
