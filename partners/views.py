@@ -265,9 +265,9 @@ class ConnectionCreateView(NetworkPageMixin, View):
         return render(self.request, self.template_name, context)
 
     def _choose_partner(self) -> HttpResponse:
-        partners = selectors.partner_directory(
-            enterprise=self.request.organization, active=True, filter_by_trust_org=True
-        )
+        enterprise = self.request.organization
+        partners = selectors.partner_directory(enterprise=enterprise, active=True, filter_by_trust_org=True)
+        partners = partners.exclude(enterprise=enterprise)  # not oneself
         return self._render({"step": 0, "partners": partners})
 
     def _details(self, details: ConnectionDetailsForm) -> HttpResponse:

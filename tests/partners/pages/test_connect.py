@@ -231,13 +231,15 @@ def test_without_a_network_client_the_page_says_to_create_it(owner_client, partn
     assert 'name="apiSecret"' not in page
 
 
-def test_the_partner_picker_lists_connectable_partners(owner_client, network_client, partner):
+def test_the_partner_picker_lists_connectable_partners(owner_client, enterprise, network_client, partner):
     inactive = PartnerFactory(name="Zulu Closed", active=False)
+    myself = PartnerFactory(enterprise=enterprise, client=network_client)
 
     page = owner_client.get(URL).text
 
     assert f'<option value="{partner.pk}">Bravo Exchange' in page
     assert str(inactive.pk) not in page
+    assert str(myself.pk) not in page
 
 
 def test_an_unknown_partner_is_404(owner_client, network_client):
