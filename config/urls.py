@@ -29,5 +29,6 @@ urlpatterns = [
     ),
     path("api/v1/", include("organizations.api.urls")),
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("partners.api.urls")),
+    path("network/", include("partners.urls")),
     path("", include("organizations.urls")),
 ]

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from config.errors import ObjectNotFound
 from organizations.models import Organization
 from organizations.selectors import license_current
-from partners.models import Connection, Currency, NetworkClient, Partner
+from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
 
 
 class CurrencyNotFound(ObjectNotFound):
@@ -124,3 +124,18 @@ def partner_list_with_currencies(*, partner_ids: list[uuid.UUID]) -> QuerySet[Pa
         )
         .order_by("name", "id")
     )
+
+
+def network_client_get(*, enterprise: Organization) -> NetworkClient | None:
+    """The enterprise's network client, or None before it has one."""
+    return NetworkClient.objects.filter(enterprise=enterprise).first()
+
+
+def partner_config_get(*, enterprise: Organization) -> PartnerConfig | None:
+    """The partner config staff set up for the enterprise, or None."""
+    return PartnerConfig.objects.filter(enterprise=enterprise).first()
+
+
+def partner_get(*, enterprise: Organization) -> Partner | None:
+    """The enterprise's own partner record (with its config), or None when it is not a partner."""
+    return Partner.objects.select_related("config").filter(enterprise=enterprise).first()

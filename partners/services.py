@@ -21,6 +21,7 @@ from partners.errors import (
     TrustOrgMismatch,
 )
 from partners.models import CONNECTION_KEY_FIELDS, Connection, NetworkClient, Partner, PartnerConfig
+from partners.selectors import network_client_get
 
 # --- network clients -------------------------------------------------------------------------------------------
 
@@ -31,7 +32,7 @@ def network_client_create(*, enterprise: Organization) -> NetworkClient:
 
     Idempotent: later calls (and concurrent ones: the enterprise is unique) return the same client.
     """
-    existing = NetworkClient.objects.filter(enterprise=enterprise).first()
+    existing = network_client_get(enterprise=enterprise)
     if existing is not None:
         return existing
     license_ = license_current(organization=enterprise)
@@ -163,7 +164,7 @@ def connection_update(*, connection: Connection, name: str | None = None, active
 def _connection_parties(
     *, enterprise: Organization, partner_id: uuid.UUID, connection_key: dict
 ) -> tuple[NetworkClient, Partner]:
-    client = NetworkClient.objects.filter(enterprise=enterprise).first()
+    client = network_client_get(enterprise=enterprise)
     if client is None:
         raise NetworkClientMissing()
     partner = Partner.objects.select_related("config").filter(pk=partner_id).first()

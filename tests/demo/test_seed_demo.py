@@ -8,8 +8,17 @@ from coincurve import PrivateKey
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from organizations.models import ApiClient, License, Membership, Organization, OrganizationConnection, SigningKey
+from organizations.models import (
+    ApiClient,
+    License,
+    Membership,
+    Organization,
+    OrganizationConnection,
+    SigningKey,
+    UsedNonce,
+)
 from organizations.signing import sign_message, signed_request_verify
+from partners.models import Connection, NetworkClient, Partner, PartnerConfig
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +29,9 @@ def run_seed(tmp_path, capsys) -> str:
 
 
 def counts():
-    return [
-        m.objects.count() for m in (Organization, Membership, ApiClient, SigningKey, License, OrganizationConnection)
-    ]
+    models = (Organization, Membership, ApiClient, SigningKey, License, OrganizationConnection)
+    models += (PartnerConfig, Partner, NetworkClient, Connection, UsedNonce)
+    return [m.objects.count() for m in models]
 
 
 def test_seed_demo_is_idempotent_and_its_credentials_work(tmp_path, capsys):
@@ -61,3 +70,25 @@ def test_seed_demo_rotates_a_lost_secret(tmp_path, capsys):
     )
     assert response.status_code == 200
     assert ApiClient.objects.count() == 2
+
+
+def test_seed_demo_populates_the_network(tmp_path, capsys, client):
+    run_seed(tmp_path, capsys)
+    run_seed(tmp_path, capsys)  # idempotent: one of each still
+
+    partner = Partner.objects.get()
+    assert partner.enterprise.name == "Acme Exchange"
+    assert partner.name == "Acme Prime"
+    connection = Connection.objects.get()
+    assert connection.client.enterprise.name == "Globex Trading"
+    assert connection.partner == partner
+    # signed with the key written for Globex, so demo scripts can sign more requests with it
+    saved = json.loads((tmp_path / "globex-signing-key.json").read_text())
+    assert connection.signing_key.compressed_public_key == saved["public_key"]
+
+    # the pages show it: gary sees his connection, alice the incoming one
+    client.login(username="gary", password="demo-pass-2026")
+    assert "Globex at Acme Prime" in client.get("/network/connections").text
+    client.login(username="alice", password="demo-pass-2026")
+    page = client.get("/network/incoming").text
+    assert "Globex Trading" in page and "Globex at Acme Prime" in page

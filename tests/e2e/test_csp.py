@@ -60,6 +60,7 @@ def test_the_pages_render_under_the_policy(live_server, watched):
         ("/organizations/signing-keys", "Signing keys"),
         ("/organizations/members", "Members"),
         ("/accounts/password/change/", "Change password"),
+        ("/network/", "Network"),  # no license: the page that says so
     ]:
         page.goto(f"{live_server.url}{path}")
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)

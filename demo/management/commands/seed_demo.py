@@ -1,8 +1,11 @@
 """Demo data for `make run`. Idempotent: running it again changes nothing that is already there.
 
-Creates a staff superuser, two organizations with members (one licensed for the network, connected to the
-other), an API client per organization and a signing key per organization. Client secrets are printed and
+Creates a staff superuser, two organizations with members (both licensed for the network, Acme connected to
+Globex), an API client per organization and a signing key per organization. Client secrets are printed and
 kept in `.demo/api-clients.json`; signing private keys go to `.demo/<org>-signing-key.json` so demo scripts can sign.
+
+The network: a partner config for Acme and Acme registered as a partner ("Acme Prime", token connection keys); a
+network client for Globex and a connection from Globex to Acme Prime, signed with Globex's demo signing key.
 """
 
 import json
@@ -17,6 +20,9 @@ from django.db import transaction
 
 from organizations import services
 from organizations.models import ALL_PERMISSIONS, ApiClient, License, Membership, Organization, Role, SigningKey
+from organizations.signing import sign_message
+from partners import services as network
+from partners.models import Connection, Partner, PartnerConfig
 
 User = get_user_model()
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo data only, printed on purpose
@@ -27,8 +33,18 @@ ORGANIZATIONS = [
         "network_license": True,
         "members": [("alice", Role.OWNER), ("olivia", Role.OPERATOR), ("victor", Role.VIEWER)],
     },
-    {"name": "Globex Trading", "slug": "globex", "network_license": False, "members": [("gary", Role.OWNER)]},
+    {"name": "Globex Trading", "slug": "globex", "network_license": True, "members": [("gary", Role.OWNER)]},
 ]
+DEMO_PARTNER = {
+    "name": "Acme Prime",
+    "broker": False,
+    "institution_identifier": "LEI-DEMO-ACME-0001",
+    "connection_key_schema": "token",
+    "client_dispute_window_minutes": 60,
+    "top_up_window_minutes": 30,
+}
+DEMO_CONNECTION_NAME = "Globex at Acme Prime"
+DEMO_CONNECTION_NONCE = "demo-connection-globex-acme-prime"
 
 
 class Command(BaseCommand):
@@ -51,6 +67,9 @@ class Command(BaseCommand):
             self._signing_key(organization, out / f"{slug}-signing-key.json")
         secrets_file.write_text(json.dumps(saved, indent=2))
         secrets_file.chmod(0o600)
+        with transaction.atomic():
+            partner = self._partner(organizations["acme"])
+            self._connection(organizations["globex"], partner, out / "globex-signing-key.json")
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Sign in at /accounts/login/ or /admin/ — password for every demo user: {DEMO_PASSWORD}")
@@ -58,6 +77,7 @@ class Command(BaseCommand):
             "  admin (staff superuser); alice (Acme owner), olivia (Acme operator), victor (Acme viewer),"
         )
         self.stdout.write("  gary (Globex owner)")
+        self.stdout.write("  Network: Acme is the partner “Acme Prime”; Globex is connected to it (see /network/)")
         for slug, organization in organizations.items():
             creds = saved[slug]
             self.stdout.write(
@@ -127,3 +147,32 @@ class Command(BaseCommand):
             )
         )
         path.chmod(0o600)
+
+    def _partner(self, acme: Organization) -> Partner:
+        """Staff's partner config for Acme (as the admin would make it), then Acme's registration as a partner."""
+        partner = Partner.objects.filter(enterprise=acme).first()
+        if partner is not None:
+            return partner
+        if not PartnerConfig.objects.filter(enterprise=acme).exists():
+            trust_org = License.objects.filter(organization=acme).order_by("-valid_from").first().trust_org
+            PartnerConfig.objects.create(
+                enterprise=acme, trust_org=trust_org, settlement_transaction_route_id="demo-route-acme"
+            )
+        return network.partner_create(enterprise=acme, **DEMO_PARTNER)
+
+    def _connection(self, globex: Organization, partner: Partner, key_file: Path) -> None:
+        """Globex's network client and its connection to the partner, signed with Globex's demo signing key."""
+        network.network_client_create(enterprise=globex)
+        if Connection.objects.filter(client__enterprise=globex, partner=partner).exists():
+            return
+        request = {
+            "partner_id": partner.pk,
+            "name": DEMO_CONNECTION_NAME,
+            "connection_key": {"schema": "token", "connectionToken": "demo-token-globex-at-acme"},
+            "nonce": DEMO_CONNECTION_NONCE,
+        }
+        payload = network.connection_signing_payload(enterprise=globex, **request)
+        private_key = PrivateKey.from_hex(json.loads(key_file.read_text())["private_key"])
+        network.connection_create(
+            enterprise=globex, payload=payload, signature=sign_message(private_key, payload), **request
+        )
