@@ -33,3 +33,11 @@ def signing_key(enterprise):
 
 def url(enterprise, rest: str = "") -> str:
     return f"/api/network/v1/enterprises/{enterprise.pk}/{rest}"
+
+
+def network_error(response, status: int) -> str:
+    """Asserts a network-dialect error of `status` (`{"error", "name", "requestId"}`, a message); returns its name."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert {"error", "name", "requestId"} <= set(body) and body["error"] and body["requestId"], body
+    return body["name"]
