@@ -174,6 +174,8 @@ class CustodialSigningKeyAdmin(admin.ModelAdmin):
 
 @admin.register(UsedNonce)
 class UsedNonceAdmin(admin.ModelAdmin):
+    """Read-only: deleting a used nonce would let its signed request be replayed."""
+
     list_display = ["nonce", "organization", "used_at"]
     search_fields = ["nonce", "organization__name"]
     list_filter = ["used_at"]
@@ -183,6 +185,9 @@ class UsedNonceAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

@@ -132,3 +132,13 @@ def test_non_staff_cannot_enter_the_admin(client, organization):
     response = client.get(reverse("admin:organizations_apiclient_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_used_nonces_cannot_be_deleted(staff_client, organization):
+    """A deleted nonce could be used again: its signed request would replay."""
+    from organizations.models import UsedNonce
+
+    nonce = UsedNonce.objects.create(organization=organization, nonce="n-1")
+    response = staff_client.post(reverse("admin:organizations_usednonce_delete", args=[nonce.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert UsedNonce.objects.filter(pk=nonce.pk).exists()
