@@ -21,14 +21,15 @@ from allocations.ledger import (
     transfer,
 )
 from allocations.models import EXTERNAL_OWNER, AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-from partners.models import Currency
+from tests.factories.partners import CurrencyFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def tbtc():
-    return Currency.objects.get(code="tbtc")
+    # get-or-create: a transactional test before this one may have flushed the data migration's currencies
+    return CurrencyFactory(code="tbtc", name="Testnet Bitcoin", decimals=8)
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_78_digit_amounts_stay_exact(client_id, tbtc):
 def test_an_unbalanced_posting_is_refused_and_writes_nothing(client_id, tbtc):
     with pytest.raises(LedgerImbalanced):
         ledger_post(kind="deposit", lines=[Line(available(client_id, tbtc), 5)])
-    teth = Currency.objects.get(code="teth")
+    teth = CurrencyFactory(code="teth", name="Testnet Ethereum", decimals=18)
     with pytest.raises(LedgerImbalanced):  # balanced in total, not per currency
         ledger_post(kind="deposit", lines=[Line(available(client_id, tbtc), 5), Line(external(teth), -5)])
     assert not LedgerTransaction.objects.exists() and not LedgerEntry.objects.exists()
