@@ -35,7 +35,7 @@ class PartnerBalancesQuery(PageNumberQuery):
 # --- output -------------------------------------------------------------------------------------------------------
 
 
-class BalanceOutput(serializers.Serializer):
+class CurrencyBalanceOutput(serializers.Serializer):
     available = AmountStringField()
     held = AmountStringField()
 
@@ -45,7 +45,9 @@ class ConnectionBalanceFields(serializers.Serializer):
     partnersConnectionId = serializers.SerializerMethodField(
         help_text="The partner's id for the connection; the connection's own id until the partner has set one."
     )
-    balances = serializers.DictField(child=BalanceOutput(), help_text="Currency code → this connection's balances.")
+    balances = serializers.DictField(
+        child=CurrencyBalanceOutput(), help_text="Currency code → this connection's balances."
+    )
 
     def get_partnersConnectionId(self, connection) -> str:
         return connection.partners_connection_id or str(connection.pk)
@@ -62,7 +64,9 @@ class PartnerNetworkBalanceOutput(ConnectionBalanceFields):
 
 class ClientBalancesOutput(serializers.Serializer):
     clientId = serializers.UUIDField(source="client.pk")
-    balances = serializers.DictField(child=BalanceOutput(), help_text="Currency code → the client's own balances.")
+    balances = serializers.DictField(
+        child=CurrencyBalanceOutput(), help_text="Currency code → the client's own balances."
+    )
     networkBalances = serializers.DictField(
         source="network_balances", child=ClientNetworkBalanceOutput(), help_text="Connection id → its balances."
     )
@@ -73,7 +77,7 @@ class PartnerBalancesOutput(serializers.Serializer):
         source="network_balances", child=PartnerNetworkBalanceOutput(), help_text="Connection id → its balances."
     )
     balances = serializers.DictField(
-        child=BalanceOutput(), required=False, help_text="Currency code → the partner's own balances."
+        child=CurrencyBalanceOutput(), required=False, help_text="Currency code → the partner's own balances."
     )
 
     def to_representation(self, instance):
