@@ -6,6 +6,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from partners import services
@@ -91,6 +93,12 @@ class NetworkClientAdmin(ReadOnlyAdmin):
     list_filter = ["trust_org"]
     search_fields = ["enterprise__name", "id", "wallet_id"]
     list_select_related = ["enterprise"]
+    readonly_fields = ["funding"]
+
+    @admin.display(description="Funding")
+    def funding(self, obj) -> str:
+        url = reverse("admin:allocations_ledgertransaction_funding")
+        return format_html('<a href="{}?client={}">Deposit or withdraw (allocations admin)</a>', url, obj.pk)
 
 
 @admin.register(Connection)

@@ -8,6 +8,9 @@ from coincurve import PrivateKey
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from allocations.ledger import AccountRef, account_balance, ledger_differences
+from allocations.models import AccountKind, LedgerTransaction
+from allocations.services import network_withdraw
 from organizations.models import (
     ApiClient,
     License,
@@ -18,7 +21,7 @@ from organizations.models import (
     UsedNonce,
 )
 from organizations.signing import sign_message, signed_request_verify
-from partners.models import Connection, NetworkClient, Partner, PartnerConfig
+from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +95,24 @@ def test_seed_demo_populates_the_network(tmp_path, capsys, client):
     client.login(username="alice", password="demo-pass-2026")
     page = client.get("/network/incoming").text
     assert "Globex Trading" in page and "Globex at Acme Prime" in page
+
+
+def test_seed_demo_funds_globex_once(tmp_path, capsys):
+    run_seed(tmp_path, capsys)
+    globex = NetworkClient.objects.get(enterprise__name="Globex Trading")
+    balances = {
+        code: account_balance(AccountRef(globex.pk, AccountKind.AVAILABLE, Currency.objects.get(code=code)))
+        for code in ("tbtc", "teth")
+    }
+    assert balances == {"tbtc": 10 * 10**8, "teth": 100 * 10**18}
+    deposits = LedgerTransaction.objects.filter(kind="deposit")
+    assert [(d.memo, d.created_by.username) for d in deposits] == [("Demo funding", "admin")] * 2
+
+    run_seed(tmp_path, capsys)  # funded already: nothing more
+    assert LedgerTransaction.objects.count() == 2
+
+    # once Globex has spent its tbtc, a new run tops up only that currency
+    network_withdraw(client=globex, currency=Currency.objects.get(code="tbtc"), amount=10 * 10**8, memo="spent")
+    run_seed(tmp_path, capsys)
+    assert LedgerTransaction.objects.filter(kind="deposit").count() == 3
+    assert ledger_differences() == []

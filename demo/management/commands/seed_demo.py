@@ -6,6 +6,7 @@ kept in `.demo/api-clients.json`; signing private keys go to `.demo/<org>-signin
 
 The network: a partner config for Acme and Acme registered as a partner ("Acme Prime", token connection keys); a
 network client for Globex and a connection from Globex to Acme Prime, signed with Globex's demo signing key.
+Globex's network account is funded with tbtc and teth (a staff deposit), only while its balance is still 0.
 """
 
 import json
@@ -18,11 +19,14 @@ from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from allocations.ledger import AccountRef, account_balance
+from allocations.models import AccountKind
+from allocations.services import network_deposit
 from organizations import services
 from organizations.models import ALL_PERMISSIONS, ApiClient, License, Membership, Organization, Role, SigningKey
 from organizations.signing import sign_message
 from partners import services as network
-from partners.models import Connection, Partner, PartnerConfig
+from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
 
 User = get_user_model()
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo data only, printed on purpose
@@ -45,6 +49,7 @@ DEMO_PARTNER = {
 }
 DEMO_CONNECTION_NAME = "Globex at Acme Prime"
 DEMO_CONNECTION_NONCE = "demo-connection-globex-acme-prime"
+DEMO_FUNDING = {"tbtc": 10 * 10**8, "teth": 100 * 10**18}  # base units: 10 tBTC, 100 tETH
 
 
 class Command(BaseCommand):
@@ -57,7 +62,7 @@ class Command(BaseCommand):
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
         with transaction.atomic():
-            self._user("admin", staff=True)
+            staff = self._user("admin", staff=True)
             organizations = {spec["slug"]: self._organization(spec) for spec in ORGANIZATIONS}
             services.organization_connection_create(host=organizations["acme"], guest=organizations["globex"])
         secrets_file = out / "api-clients.json"
@@ -70,6 +75,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             partner = self._partner(organizations["acme"])
             self._connection(organizations["globex"], partner, out / "globex-signing-key.json")
+        self._funding(organizations["globex"], staff)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Sign in at /accounts/login/ or /admin/ — password for every demo user: {DEMO_PASSWORD}")
@@ -159,6 +165,14 @@ class Command(BaseCommand):
                 enterprise=acme, trust_org=trust_org, settlement_transaction_route_id="demo-route-acme"
             )
         return network.partner_create(enterprise=acme, **DEMO_PARTNER)
+
+    def _funding(self, globex: Organization, staff) -> None:
+        """Globex's demo funds, deposited as staff would in the admin; skipped for a currency already funded."""
+        client = NetworkClient.objects.get(enterprise=globex)
+        for code, amount in DEMO_FUNDING.items():
+            currency = Currency.objects.get(code=code)
+            if account_balance(AccountRef(client.pk, AccountKind.AVAILABLE, currency)) == 0:
+                network_deposit(client=client, currency=currency, amount=amount, memo="Demo funding", created_by=staff)
 
     def _connection(self, globex: Organization, partner: Partner, key_file: Path) -> None:
         """Globex's network client and its connection to the partner, signed with Globex's demo signing key."""
