@@ -127,6 +127,7 @@ class AllocationReadViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelM
     serializer_class = s.AllocationOutput
     filter_serializer = s.AllocationQuery
     selector = staticmethod(selectors.allocation_list_for_client)
+    getter = staticmethod(selectors.allocation_get_for_client)
     queryset = Allocation.objects.none()  # for the schema; get_queryset is scoped to the enterprise
     tags = TAGS
 
@@ -136,7 +137,8 @@ class AllocationReadViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelM
 
     @extend_schema(responses={200: s.AllocationEnvelopeOutput, 404: ERRORS[404]})
     def retrieve(self, request, **kwargs):
-        return Response({"allocation": self.get_serializer(self.get_object()).data})
+        allocation = self.getter(enterprise=self.enterprise, allocation_id=kwargs["pk"])
+        return Response({"allocation": self.get_serializer(allocation).data})
 
 
 class ClientAllocationViewSet(AllocationReadViewSet):
@@ -148,6 +150,7 @@ class PartnerAllocationViewSet(AllocationReadViewSet):
 
     filter_serializer = s.PartnerAllocationQuery
     selector = staticmethod(selectors.allocation_list_for_partner)
+    getter = staticmethod(selectors.allocation_get_for_partner)
     tags = PARTNER_TAGS
     input_serializer = s.PartnerAllocationUpdateInput
     output_serializer = s.PartnerAllocationUpdateOutput

@@ -157,7 +157,7 @@ def test_a_malformed_amount_is_400_and_writes_nothing(api, enterprise, auth, con
     body = signed_request(connection, signing_key)
     body["amount"]["quantity"] = quantity
     response = post(api, enterprise, auth, connection, body)
-    assert network_error(response, 400) == "ValidationError" or response.status_code == 400
+    assert network_error(response, 400) == "InvalidRequestError"
     assert_matches_reference(response)
     assert_nothing_written()
 
