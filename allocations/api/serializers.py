@@ -4,25 +4,59 @@ Two outputs: the reads (`V1AllocationGetOutput`: `type`, and `reason` null when 
 create or a refusal (`V1ClearedAllocation` and its siblings: no `type`, `reason` only when there is one).
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from allocations.models import PARTNER_FINAL_STATUSES, AllocationStatus, AllocationType
 from config.api.fields import QueryListField, QueryTextField, StrictCharField, StrictUUIDField
-from partners.amounts import format_amount
+from partners.amounts import MAX_AMOUNT_DIGITS, format_amount
 from partners.api.fields import AmountStringField
 
 SORT_FIELDS = ("id", "updatedAt", "quantity", "currency")
 PARTNER_SORT_FIELDS = ("id", "updatedAt", "quantity")
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": rf"^[1-9][0-9]{{0,{MAX_AMOUNT_DIGITS - 1}}}$",
+        "maxLength": MAX_AMOUNT_DIGITS,
+        "description": "A positive amount in base units as a string of digits (100000000 is 1 BTC).",
+        "example": "100000000",
+    }
+)
+class PositiveAmountStringField(AmountStringField):
+    """An amount greater than zero (allocations move something or are not made)."""
+
+    default_error_messages = {"not_positive": "The quantity must be greater than zero."}
+
+    def to_internal_value(self, data) -> int:
+        value = super().to_internal_value(data)
+        if value <= 0:
+            self.fail("not_positive")
+        return value
+
+
+class QueryValueMixin:
+    """A single-valued query parameter: given empty (`?sortField=`) it is refused, not read as absent (DRF's
+    reading of an HTML form's empty input)."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
+class QueryChoiceField(QueryValueMixin, serializers.ChoiceField):
+    pass
+
+
+class QueryDateTimeField(QueryValueMixin, serializers.DateTimeField):
+    pass
+
+
 class AmountInput(serializers.Serializer):
     currency = StrictCharField(max_length=32)
-    quantity = AmountStringField()
-
-    def validate_quantity(self, value: int) -> int:
-        if value <= 0:
-            raise serializers.ValidationError("The quantity must be greater than zero.", code="min_value")
-        return value
+    quantity = PositiveAmountStringField()
 
 
 class AllocationSigningInput(serializers.Serializer):
@@ -81,17 +115,17 @@ class AllocationQuery(serializers.Serializer):
     currencies = QueryListField(comma_separated=True, child=QueryTextField(max_length=32))
     connectionIds = QueryListField(source="connection_ids", comma_separated=True, child=serializers.UUIDField())
     partnerIds = QueryListField(source="partner_ids", comma_separated=True, child=serializers.UUIDField())
-    createdOnOrAfter = serializers.DateTimeField(source="created_on_or_after", required=False)
-    createdBefore = serializers.DateTimeField(source="created_before", required=False)
-    sortField = serializers.ChoiceField(source="sort_field", choices=SORT_FIELDS, required=False)
-    sortDirection = serializers.ChoiceField(source="sort_direction", choices=("ASC", "DESC"), default="ASC")
+    createdOnOrAfter = QueryDateTimeField(source="created_on_or_after", required=False)
+    createdBefore = QueryDateTimeField(source="created_before", required=False)
+    sortField = QueryChoiceField(source="sort_field", choices=SORT_FIELDS, required=False)
+    sortDirection = QueryChoiceField(source="sort_direction", choices=("ASC", "DESC"), default="ASC")
 
 
 class PartnerAllocationQuery(AllocationQuery):
     createdOnOrAfter = None
     createdBefore = None
     clientIds = QueryListField(source="client_ids", comma_separated=True, child=serializers.UUIDField())
-    sortField = serializers.ChoiceField(source="sort_field", choices=PARTNER_SORT_FIELDS, required=False)
+    sortField = QueryChoiceField(source="sort_field", choices=PARTNER_SORT_FIELDS, required=False)
 
 
 class AmountOutput(serializers.Serializer):

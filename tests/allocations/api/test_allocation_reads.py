@@ -114,6 +114,8 @@ def test_pages(api, enterprise, auth, rows):
         "?createdBefore=yesterday",
         "?allocationIds=nope",
         "?pageSize=0",
+        "?sortField=",
+        "?createdBefore=",
     ],
 )
 def test_bad_filters_are_400(api, enterprise, auth, query):
