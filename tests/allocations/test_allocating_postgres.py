@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.db import connection as db_connection
 
 from allocations import allocating
@@ -216,3 +216,29 @@ def test_a_process_killed_mid_allocation_leaves_nothing(connection, signing_key,
     # The same request, sent again, goes through once.
     request = {**request_kwargs(connection, signing_key, quantity="10")}
     assert allocating.allocation_create(**request).status == "cleared"
+
+
+def test_a_posting_locks_its_accounts_not_their_currency(connection, signing_key, tbtc):
+    """Locking the currency row too (FOR UPDATE over the join) made every posting in a currency queue on that row,
+    and deadlock when another posting held it while waiting for an account this one held."""
+    fund(connection.client, tbtc, 10)
+    posted, release = threading.Event(), threading.Event()
+
+    def hold_a_posting_open():
+        try:
+            with transaction.atomic():
+                allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))
+                posted.set()
+                release.wait(10)
+        finally:
+            db_connection.close()
+
+    thread = threading.Thread(target=hold_a_posting_open)
+    thread.start()
+    try:
+        assert posted.wait(10)
+        with transaction.atomic(), db_connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM partners_currency WHERE id = %s FOR UPDATE NOWAIT", [tbtc.pk])
+    finally:
+        release.set()
+        thread.join()
