@@ -111,7 +111,9 @@ def _locked_accounts(refs: set[AccountRef]) -> dict[AccountRef, LedgerAccount]:
     for owner_id, kind, currency_id in wanted:
         condition = LedgerAccount.objects.filter(owner_id=owner_id, kind=kind, currency_id=currency_id)
         query = condition if query is None else query | condition
-    locked = list(query.select_for_update().select_related("currency").order_by("pk"))
+    # of=self: FOR UPDATE over the join would lock the currency row too, queueing every posting of a currency on it
+    # and deadlocking postings that took it and their accounts in different orders.
+    locked = list(query.select_for_update(of=("self",)).select_related("currency").order_by("pk"))
     found = {(a.owner_id, a.kind, a.currency_id): a for a in locked}
     return {ref: found[k] for k, ref in wanted.items()}
 

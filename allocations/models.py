@@ -96,3 +96,78 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} → {self.account}"
+
+
+class AllocationType(models.TextChoices):
+    ALLOCATION = "allocation", "Allocation"
+    DEALLOCATION = "deallocation", "Deallocation"
+
+
+class AllocationStatus(models.TextChoices):
+    RESERVED = "reserved", "Reserved"  # funds locked in the connection's reserved account, awaiting the partner
+    CLEARED = "cleared", "Cleared"  # done: the money moved
+    RELEASED = "released", "Released"  # refused (by a rule or by the partner): no money moved, or it moved back
+
+
+# What a partner may set a reserved allocation to.
+PARTNER_FINAL_STATUSES = [(AllocationStatus.CLEARED.value, "Cleared"), (AllocationStatus.RELEASED.value, "Released")]
+
+
+class Allocation(models.Model):
+    """A client's signed request to move funds to (allocation) or from (deallocation) a connection, and its outcome.
+
+    The signed request is kept as proof (payload, signature, nonce); `request_hash` (sha256 of the canonical signed
+    fields) answers a retry with the same `client_external_id`: same hash → the original, another → 409. The ledger
+    postings it made are linked: `posting` (the allocation, deallocation or reservation) and `completion` (the
+    clearing or release of a reserved one).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=16, choices=AllocationType.choices)
+    connection = models.ForeignKey("partners.Connection", on_delete=models.PROTECT, related_name="allocations")
+    # Denormalised from the connection (which never changes parties): the scopes and filters of both sides' lists.
+    client = models.ForeignKey("partners.NetworkClient", on_delete=models.PROTECT, related_name="allocations")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="allocations")
+    currency = models.ForeignKey("partners.Currency", on_delete=models.PROTECT, related_name="+")
+    quantity = AmountField()
+    status = models.CharField(max_length=16, choices=AllocationStatus.choices)
+    reason = models.TextField(blank=True, default="")
+    reason_code = models.CharField(max_length=64, blank=True, default="")  # the error name of a refusal
+    retriable = models.BooleanField(default=False)
+    client_external_id = models.CharField(max_length=255)
+    partner_external_id = models.CharField(max_length=255, blank=True, default="")
+    initiated_by = models.CharField(max_length=255)
+    notes = models.TextField(blank=True, default="")
+    nonce = models.CharField(max_length=255)
+    payload = models.TextField()  # no secret in it: stored plain
+    signature = models.CharField(max_length=1000)
+    request_hash = models.CharField(max_length=64)
+    posting = models.ForeignKey(LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    completion = models.ForeignKey(LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "client_external_id"], name="allocation_external_id_unique"),
+            models.CheckConstraint(condition=Q(type__in=AllocationType.values), name="allocation_type_valid"),
+            models.CheckConstraint(condition=Q(status__in=AllocationStatus.values), name="allocation_status_valid"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_positive"),
+            # Money moved for every allocation that is not released; a released one never holds a pending posting.
+            models.CheckConstraint(
+                condition=Q(status=AllocationStatus.RELEASED) | Q(posting__isnull=False),
+                name="allocation_posted_unless_released",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "created_at", "id"], name="allocation_client_created"),
+            models.Index(fields=["client", "updated_at"], name="allocation_client_updated"),
+            models.Index(fields=["client", "quantity"], name="allocation_client_quantity"),
+            models.Index(fields=["partner", "created_at", "id"], name="allocation_partner_created"),
+            models.Index(fields=["partner", "updated_at"], name="allocation_partner_updated"),
+            models.Index(fields=["partner", "quantity"], name="allocation_partner_quantity"),
+            models.Index(fields=["connection", "created_at"], name="allocation_connection_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id} ({self.status})"

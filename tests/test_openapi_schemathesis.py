@@ -56,6 +56,12 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
                     ("POST", "partners"),
                     ("POST", "clients/connections"),
                     ("PUT", "clients/connections/{id}"),
+                    ("POST", "clients/connections/{connectionId}/allocations"),
+                    ("POST", "clients/connections/{connectionId}/allocations/signing"),
+                    ("POST", "clients/connections/{connectionId}/deallocations"),
+                    ("POST", "clients/connections/{connectionId}/deallocations/signing"),
+                    ("PUT", "partners/allocations"),
+                    ("PUT", "partners/deallocations"),
                 )
             ),
             {
@@ -130,10 +136,15 @@ def _is_uuid(value) -> bool:
 # 405 for methods the schema does not list) do not apply there.
 _UNDECLARED_METHOD_CHECKS = {"allow_header_conformance", "unsupported_method"}
 _GET_BODY_VARIANT = "POST /api/network/v1/enterprises/{enterpriseId}/clients/connections/signing"
+_GET_BODY_VARIANTS = {
+    _GET_BODY_VARIANT,
+    "POST /api/network/v1/enterprises/{enterpriseId}/clients/connections/{connectionId}/allocations/signing",
+    "POST /api/network/v1/enterprises/{enterpriseId}/clients/connections/{connectionId}/deallocations/signing",
+}
 
 
 def checks_for(case) -> list:
-    if case.operation.label == _GET_BODY_VARIANT:
+    if case.operation.label in _GET_BODY_VARIANTS:
         return [check for check in ALL_CHECKS if check.__name__ not in _UNDECLARED_METHOD_CHECKS]
     return ALL_CHECKS
 

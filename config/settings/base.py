@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "organizations.models.Role",
         "PermissionCodeEnum": "organizations.models.PermissionCode",
+        "AllocationStatusEnum": "allocations.models.AllocationStatus",
+        "PartnerAllocationStatusUpdateEnum": "allocations.models.PARTNER_FINAL_STATUSES",
     },
 }
 

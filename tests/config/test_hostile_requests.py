@@ -28,6 +28,12 @@ NETWORK_BODY_OPERATIONS = [
     ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/connections"),
     ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/connections/signing"),
     ("PUT", "/api/network/v1/enterprises/{enterpriseId}/clients/connections/{id}"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/connections/{connectionId}/allocations"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/connections/{connectionId}/allocations/signing"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/connections/{connectionId}/deallocations"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/connections/{connectionId}/deallocations/signing"),
+    ("PUT", "/api/network/v1/enterprises/{enterpriseId}/partners/allocations"),
+    ("PUT", "/api/network/v1/enterprises/{enterpriseId}/partners/deallocations"),
 ]
 
 
@@ -83,7 +89,7 @@ def test_a_body_over_the_upload_limit_answers_413_in_the_network_shape(
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
     LicenseFactory(organization=organization)
     connection = ConnectionFactory(client=NetworkClientFactory(enterprise=organization))
-    url = path.format(enterpriseId=organization.pk, id=connection.pk)
+    url = path.format(enterpriseId=organization.pk, id=connection.pk, connectionId=connection.pk)
     body = json.dumps({"name": "x" * 2_000})
 
     response = send(api, method, url, content=body, content_type="application/json", headers=client_token)

@@ -44,7 +44,43 @@ def reference() -> dict[str, Any]:
     """The parsed reference document: read once per test session (it is 11k lines)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with REFERENCE_FILE.open(encoding="utf-8") as f:
-        return yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader (the C one when available)
+        document = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader (the C one when available)
+    _relax_equivalent_one_of(document, document)
+    return document
+
+
+_ANNOTATIONS = ("title", "description", "example", "examples")
+
+
+def _relax_equivalent_one_of(node: Any, document: dict[str, Any]) -> None:
+    """Turns a `oneOf` whose branches are the same schema into an `anyOf`, in place.
+
+    The reference has such unions (`PositiveAllocationAmount` is `oneOf` two identical `{currency, quantity}`
+    objects): under JSON Schema no value can match exactly one of them, so taken literally no allocation body would
+    ever validate. What the reference means is "either": `anyOf` says it. Unions of different schemas are kept.
+    """
+
+    def resolved(schema: Any) -> Any:
+        while isinstance(schema, dict) and "$ref" in schema and schema["$ref"].startswith("#/"):
+            target: Any = document
+            for part in schema["$ref"][2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            schema = target
+        if isinstance(schema, dict):
+            return {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+        return schema
+
+    if isinstance(node, dict):
+        branches = node.get("oneOf")
+        if isinstance(branches, list) and len(branches) > 1:
+            first = resolved(branches[0])
+            if all(resolved(branch) == first for branch in branches[1:]):
+                node["anyOf"] = node.pop("oneOf")
+        for value in node.values():
+            _relax_equivalent_one_of(value, document)
+    elif isinstance(node, list):
+        for value in node:
+            _relax_equivalent_one_of(value, document)
 
 
 @functools.cache

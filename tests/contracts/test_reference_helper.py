@@ -223,3 +223,25 @@ def test_query_parameters_of_an_operation():
     ]
     assert query_parameters("GET", PARTNERS)["active"] == {"type": "boolean"}
     assert query_parameters("POST", PARTNERS) == {}  # enterpriseId is a path parameter
+
+
+def test_a_union_of_identical_schemas_takes_either_and_a_real_union_stays_strict():
+    """`PositiveAllocationAmount` is oneOf two identical objects: read as anyOf, or no allocation could validate."""
+    path = "/api/network/v1/enterprises/{enterpriseId}/clients/connections/{connectionId}/allocations"
+    allocation = {
+        "id": "8f0c3f8e-1f7c-4f4e-9d55-0d8b7a1f2e10",
+        "amount": {"currency": "tbtc", "quantity": "1"},
+        "connectionId": "8f0c3f8e-1f7c-4f4e-9d55-0d8b7a1f2e10",
+        "clientExternalId": "x",
+        "initiatedBy": "u",
+        "createdAt": "2026-01-01T00:00:00Z",
+        "updatedAt": "2026-01-01T00:00:00Z",
+        "retriable": False,
+        "status": "cleared",
+    }
+    assert reference_errors({"allocation": allocation}, method="post", path=path, status=200) == []
+    # The 200 union (cleared or reserved) is of different schemas: a body neither describes still fails.
+    assert reference_errors({"allocation": {**allocation, "status": "released"}}, method="post", path=path, status=200)
+    assert reference_errors(
+        {"allocation": {**allocation, "amount": {"currency": "tbtc"}}}, method="post", path=path, status=200
+    )

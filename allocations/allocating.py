@@ -1,0 +1,436 @@
+"""Allocations and deallocations: a client's signed request to move funds to or from a connection, and a partner's
+confirmation or refusal of a reserved one. Every movement is one ledger posting (allocations.ledger).
+
+Accounts (allocations.models.AccountKind): the client's AVAILABLE account (owner: its network client), and per
+connection a HELD and a RESERVED account (owner: the connection's network account id).
+
+    allocation,   synchronous partner:   available → held                       cleared
+    allocation,   asynchronous partner:  available → reserved                   reserved
+        partner clears:                  reserved → held                        cleared
+        partner releases:                reserved → available                   released
+    deallocation, synchronous partner:   held → available                       cleared
+    deallocation, asynchronous partner:  held → reserved                        reserved
+        partner clears:                  reserved → available                   cleared
+        partner releases:                reserved → held                        released
+
+A request a business rule refuses (insufficient funds, a currency the partner does not support, an inactive
+connection or partner: the last three for allocations only, so funds can always be taken back) is stored `released`
+with the reason, nothing moved; the API answers it 422 with the allocation.
+"""
+
+import hashlib
+import json
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from allocations.errors import (
+    AllocationAlreadyFinal,
+    AllocationIdConflict,
+    AllocationMismatch,
+    AllocationNotFound,
+    ConnectionInactive,
+    ConnectionNotFound,
+    CurrencyNotSupported,
+)
+from allocations.ledger import AccountRef, InsufficientFunds, ledger_post, retry_on_conflict, transfer
+from allocations.models import AccountKind, Allocation, AllocationStatus, AllocationType, TransactionKind
+from config.errors import DomainError, ValidationFailed
+from organizations.errors import NonceReused
+from organizations.models import Organization
+from organizations.services import signed_request_accept
+from partners.amounts import format_amount
+from partners.errors import PartnerInactive
+from partners.models import Connection, Currency
+
+RESERVED_REASON = "Awaiting the partner's confirmation."
+
+
+# --- the signed request -----------------------------------------------------------------------------------------
+
+
+def allocation_signed_fields(
+    *, connection_id: uuid.UUID, currency: str, quantity: int, client_external_id: str, nonce: str, notes: str = ""
+) -> dict:
+    """The fields an allocation or deallocation request signs, laid out as the reference SDK's `prepareAllocation`
+    does (`notes` only when given). The check compares parsed JSON, so any key order verifies."""
+    fields: dict = {
+        "connectionId": str(connection_id),
+        "amount": {"currency": currency, "quantity": format_amount(quantity)},
+    }
+    if notes:
+        fields["notes"] = notes
+    fields |= {"clientExternalId": client_external_id, "nonce": nonce}
+    return fields
+
+
+def allocation_signing_payload(
+    *,
+    enterprise: Organization,
+    connection_id: uuid.UUID,
+    currency: str,
+    quantity: int,
+    client_external_id: str,
+    nonce: str,
+    notes: str = "",
+) -> str:
+    """The exact string to sign for an allocation or deallocation through the enterprise's connection."""
+    _client_connection(enterprise=enterprise, connection_id=connection_id)
+    _currency(currency)
+    fields = allocation_signed_fields(
+        connection_id=connection_id,
+        currency=currency,
+        quantity=quantity,
+        client_external_id=client_external_id,
+        nonce=nonce,
+        notes=notes,
+    )
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+
+
+def _request_hash(type_: str, fields: dict) -> str:
+    canonical = json.dumps({"type": type_, **fields}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- client requests --------------------------------------------------------------------------------------------
+
+
+def allocation_create(**kwargs) -> Allocation:
+    """Allocates funds to a connection (signed request); see the module docstring for the outcomes."""
+    return _request_create(type_=AllocationType.ALLOCATION, **kwargs)
+
+
+def deallocation_create(**kwargs) -> Allocation:
+    """Takes funds back from a connection (signed request); allowed on inactive connections."""
+    return _request_create(type_=AllocationType.DEALLOCATION, **kwargs)
+
+
+def _request_create(
+    *,
+    type_: str,
+    enterprise: Organization,
+    connection_id: uuid.UUID,
+    currency: str,
+    quantity: int,
+    client_external_id: str,
+    nonce: str,
+    payload: str,
+    signature: str,
+    initiated_by: str,
+    notes: str = "",
+) -> Allocation:
+    """Idempotent by `client_external_id`: the same request again returns the original (no second movement), another
+    request with the same id raises AllocationIdConflict. A bad signature, payload or a used nonce: 400, nothing
+    stored."""
+    kwargs = dict(
+        type_=type_,
+        enterprise=enterprise,
+        connection_id=connection_id,
+        currency=currency,
+        quantity=quantity,
+        client_external_id=client_external_id,
+        nonce=nonce,
+        payload=payload,
+        signature=signature,
+        initiated_by=initiated_by,
+        notes=notes,
+    )
+    try:
+        return _request_create_atomic(**kwargs)
+    except (NonceReused, IntegrityError):
+        # A concurrent identical retry committed first (its nonce or its clientExternalId won the unique index):
+        # answer from it, as a later retry would be.
+        existing = (
+            Allocation.objects.select_related("currency")
+            .filter(client__enterprise=enterprise, client_external_id=client_external_id)
+            .first()
+        )
+        if existing is None:
+            raise
+        fields = allocation_signed_fields(
+            connection_id=connection_id,
+            currency=currency,
+            quantity=quantity,
+            client_external_id=client_external_id,
+            nonce=nonce,
+            notes=notes,
+        )
+        return _original(existing, _request_hash(type_, fields))
+
+
+@retry_on_conflict
+@transaction.atomic
+def _request_create_atomic(
+    *,
+    type_: str,
+    enterprise: Organization,
+    connection_id: uuid.UUID,
+    currency: str,
+    quantity: int,
+    client_external_id: str,
+    nonce: str,
+    payload: str,
+    signature: str,
+    initiated_by: str,
+    notes: str,
+) -> Allocation:
+    connection = _client_connection(enterprise=enterprise, connection_id=connection_id)
+    currency_obj = _currency(currency)
+    fields = allocation_signed_fields(
+        connection_id=connection_id,
+        currency=currency,
+        quantity=quantity,
+        client_external_id=client_external_id,
+        nonce=nonce,
+        notes=notes,
+    )
+    request_hash = _request_hash(type_, fields)
+    existing = (
+        Allocation.objects.select_related("currency")
+        .filter(client=connection.client, client_external_id=client_external_id)
+        .first()
+    )
+    if existing is not None:
+        return _original(existing, request_hash)
+    signed_request_accept(
+        organization=enterprise, payload=payload, signature=signature, nonce=nonce, signed_fields=fields
+    )
+
+    allocation = Allocation(
+        id=uuid.uuid4(),
+        type=type_,
+        connection=connection,
+        client=connection.client,
+        partner=connection.partner,
+        currency=currency_obj,
+        quantity=quantity,
+        client_external_id=client_external_id,
+        initiated_by=initiated_by[:255],
+        notes=notes,
+        nonce=nonce,
+        payload=payload,
+        signature=signature,
+        request_hash=request_hash,
+    )
+    refusal = _refusal(type_=type_, connection=connection, currency=currency_obj)
+    asynchronous = connection.partner.config.async_allocations_enabled
+    if refusal is None:
+        try:
+            with transaction.atomic():
+                allocation.posting = ledger_post(
+                    kind=_first_posting_kind(type_, asynchronous),
+                    lines=_first_posting_lines(allocation, asynchronous),
+                    memo=f"{type_} {allocation.id}",
+                )
+        except InsufficientFunds as exc:
+            refusal = exc
+    if refusal is not None:
+        allocation.status = AllocationStatus.RELEASED
+        allocation.reason, allocation.reason_code = refusal.message, refusal.code
+    elif asynchronous:
+        allocation.status, allocation.reason = AllocationStatus.RESERVED, RESERVED_REASON
+    else:
+        allocation.status = AllocationStatus.CLEARED
+    allocation.save(force_insert=True)
+    return allocation
+
+
+def _original(existing: Allocation, request_hash: str) -> Allocation:
+    if existing.request_hash != request_hash:
+        raise AllocationIdConflict()
+    return existing
+
+
+def _client_connection(*, enterprise: Organization, connection_id: uuid.UUID) -> Connection:
+    connection = (
+        Connection.objects.select_related("client", "partner__config")
+        .filter(pk=connection_id, client__enterprise=enterprise)
+        .first()
+    )
+    if connection is None:
+        raise ConnectionNotFound()
+    return connection
+
+
+def _currency(code: str) -> Currency:
+    currency = Currency.objects.filter(code=code).first()
+    if currency is None:
+        raise ValidationFailed.single(("amount", "currency"), f"Unknown currency {code!r}.", "invalid")
+    return currency
+
+
+def _refusal(*, type_: str, connection: Connection, currency: Currency) -> DomainError | None:
+    """The business rule that refuses the request before any money moves, if one does."""
+    if type_ != AllocationType.ALLOCATION:
+        return None
+    if not connection.active:
+        return ConnectionInactive()
+    if not connection.partner.active:
+        return PartnerInactive("The partner is not active: it accepts no new allocations.")
+    if not connection.partner.config.supported_currencies.filter(pk=currency.pk).exists():
+        return CurrencyNotSupported(f"The partner does not support {currency.code}.")
+    return None
+
+
+def _accounts(allocation: Allocation) -> tuple[AccountRef, AccountRef, AccountRef]:
+    currency, account = allocation.currency, allocation.connection.network_account_id
+    return (
+        AccountRef(allocation.client_id, AccountKind.AVAILABLE, currency),
+        AccountRef(account, AccountKind.HELD, currency),
+        AccountRef(account, AccountKind.RESERVED, currency),
+    )
+
+
+def _first_posting_kind(type_: str, asynchronous: bool) -> str:
+    if asynchronous:
+        return TransactionKind.RESERVATION
+    return TransactionKind.ALLOCATION if type_ == AllocationType.ALLOCATION else TransactionKind.DEALLOCATION
+
+
+def _first_posting_lines(allocation: Allocation, asynchronous: bool):
+    available, held, reserved = _accounts(allocation)
+    amount = int(allocation.quantity)
+    if allocation.type == AllocationType.ALLOCATION:
+        return transfer(source=available, destination=reserved if asynchronous else held, amount=amount)
+    return transfer(source=held, destination=reserved if asynchronous else available, amount=amount)
+
+
+def _completion_lines(allocation: Allocation, status: str):
+    available, held, reserved = _accounts(allocation)
+    amount = int(allocation.quantity)
+    moves_on = status == AllocationStatus.CLEARED
+    if allocation.type == AllocationType.ALLOCATION:
+        return transfer(source=reserved, destination=held if moves_on else available, amount=amount)
+    return transfer(source=reserved, destination=available if moves_on else held, amount=amount)
+
+
+# --- partner confirmations --------------------------------------------------------------------------------------
+
+
+def partner_update_signed_fields(
+    *,
+    type_: str,
+    allocation_id: uuid.UUID,
+    currency: str,
+    quantity: int,
+    client_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    partners_client_id: str,
+    partners_connection_id: str,
+    partners_allocation_id: str,
+    status: str,
+    nonce: str,
+    reject_reason: str = "",
+) -> dict:
+    """The fields a partner's update signs: the request body without `payload` and `signature`, in the reference's
+    names (`allocationId`/`partnersAllocationId`, or `deallocationId`/`partnersDeallocationId`)."""
+    name = "allocation" if type_ == AllocationType.ALLOCATION else "deallocation"
+    fields = {
+        f"{name}Id": str(allocation_id),
+        "amount": {"currency": currency, "quantity": format_amount(quantity)},
+        "clientId": str(client_id),
+        "connectionId": str(connection_id),
+        "partnersClientId": partners_client_id,
+        "partnersConnectionId": partners_connection_id,
+        f"partners{name.capitalize()}Id": partners_allocation_id,
+        "status": status,
+        "nonce": nonce,
+    }
+    if reject_reason:
+        fields["rejectReason"] = reject_reason
+    return fields
+
+
+def allocation_partner_update(**kwargs) -> Allocation:
+    """The partner clears or releases a reserved allocation (signed by the partner's enterprise)."""
+    return _partner_update(type_=AllocationType.ALLOCATION, **kwargs)
+
+
+def deallocation_partner_update(**kwargs) -> Allocation:
+    """The partner clears or releases a reserved deallocation (signed by the partner's enterprise)."""
+    return _partner_update(type_=AllocationType.DEALLOCATION, **kwargs)
+
+
+@retry_on_conflict
+@transaction.atomic
+def _partner_update(
+    *,
+    type_: str,
+    enterprise: Organization,
+    allocation_id: uuid.UUID,
+    currency: str,
+    quantity: int,
+    client_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    partners_client_id: str,
+    partners_connection_id: str,
+    partners_allocation_id: str,
+    status: str,
+    nonce: str,
+    payload: str,
+    signature: str,
+    reject_reason: str = "",
+) -> Allocation:
+    """A reserved one is cleared or released exactly once: the row is locked, so concurrent updates queue. Repeating
+    the final status it already has answers the same (nothing moves, no signature needed: nothing changes); asking
+    for the other final status raises AllocationAlreadyFinal (409). A request whose amount, client or connection
+    differ from the record: AllocationMismatch (422)."""
+    if status == AllocationStatus.RELEASED and not reject_reason:
+        raise ValidationFailed.single("reject_reason", "A release needs a reason.", "required")
+    allocation = (
+        Allocation.objects.select_for_update(of=("self",))
+        .select_related("currency", "connection")
+        .filter(pk=allocation_id, type=type_, partner__enterprise=enterprise)
+        .first()
+    )
+    if allocation is None:
+        raise AllocationNotFound()
+    connection = allocation.connection
+    if (
+        allocation.currency.code != currency
+        or int(allocation.quantity) != quantity
+        or allocation.client_id != client_id
+        or allocation.connection_id != connection_id
+        or (connection.partners_client_id and connection.partners_client_id != partners_client_id)
+        or (connection.partners_connection_id and connection.partners_connection_id != partners_connection_id)
+    ):
+        raise AllocationMismatch()
+    if allocation.status != AllocationStatus.RESERVED:
+        if allocation.status == status:
+            return allocation
+        raise AllocationAlreadyFinal(f"The {type_} is already {allocation.status}.")
+    signed_request_accept(
+        organization=enterprise,
+        payload=payload,
+        signature=signature,
+        nonce=nonce,
+        signed_fields=partner_update_signed_fields(
+            type_=type_,
+            allocation_id=allocation_id,
+            currency=currency,
+            quantity=quantity,
+            client_id=client_id,
+            connection_id=connection_id,
+            partners_client_id=partners_client_id,
+            partners_connection_id=partners_connection_id,
+            partners_allocation_id=partners_allocation_id,
+            status=status,
+            nonce=nonce,
+            reject_reason=reject_reason,
+        ),
+    )
+    cleared = status == AllocationStatus.CLEARED
+    allocation.completion = ledger_post(
+        kind=TransactionKind.CLEARING if cleared else TransactionKind.RELEASE,
+        lines=_completion_lines(allocation, status),
+        memo=f"{type_} {allocation.id} {status} by the partner",
+    )
+    allocation.status = status
+    allocation.reason = "" if cleared else reject_reason
+    allocation.reason_code = "" if cleared else "ReleasedByPartner"
+    allocation.partner_external_id = partners_allocation_id
+    allocation.save(
+        update_fields=["completion", "status", "reason", "reason_code", "partner_external_id", "updated_at"]
+    )
+    return allocation

@@ -1,0 +1,227 @@
+"""Network API (camelCase) serializers of allocations and deallocations (the reference's names, snake_case sources).
+
+Two outputs: the reads (`V1AllocationGetOutput`: `type`, and `reason` null when there is none) and the answers to a
+create or a refusal (`V1ClearedAllocation` and its siblings: no `type`, `reason` only when there is one).
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from allocations.models import PARTNER_FINAL_STATUSES, AllocationStatus, AllocationType
+from config.api.fields import QueryListField, QueryTextField, StrictCharField, StrictUUIDField
+from partners.amounts import MAX_AMOUNT_DIGITS, format_amount
+from partners.api.fields import AmountStringField
+
+SORT_FIELDS = ("id", "updatedAt", "quantity", "currency")
+PARTNER_SORT_FIELDS = ("id", "updatedAt", "quantity")
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": rf"^[1-9][0-9]{{0,{MAX_AMOUNT_DIGITS - 1}}}$",
+        "maxLength": MAX_AMOUNT_DIGITS,
+        "description": "A positive amount in base units as a string of digits (100000000 is 1 BTC).",
+        "example": "100000000",
+    }
+)
+class PositiveAmountStringField(AmountStringField):
+    """An amount greater than zero (allocations move something or are not made)."""
+
+    default_error_messages = {"not_positive": "The quantity must be greater than zero."}
+
+    def to_internal_value(self, data) -> int:
+        value = super().to_internal_value(data)
+        if value <= 0:
+            self.fail("not_positive")
+        return value
+
+
+class QueryValueMixin:
+    """A single-valued query parameter: given empty (`?sortField=`) it is refused, not read as absent (DRF's
+    reading of an HTML form's empty input)."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
+class QueryChoiceField(QueryValueMixin, serializers.ChoiceField):
+    pass
+
+
+class QueryDateTimeField(QueryValueMixin, serializers.DateTimeField):
+    pass
+
+
+class AmountInput(serializers.Serializer):
+    currency = StrictCharField(max_length=32)
+    quantity = PositiveAmountStringField()
+
+
+class AllocationSigningInput(serializers.Serializer):
+    amount = AmountInput()
+    clientExternalId = StrictCharField(source="client_external_id", max_length=255, trim_whitespace=False)
+    nonce = StrictCharField(max_length=255, trim_whitespace=False)
+    notes = StrictCharField(max_length=2000, required=False, trim_whitespace=False)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        amount = values.pop("amount")
+        return {**values, "currency": amount["currency"], "quantity": amount["quantity"]}
+
+
+class AllocationCreateInput(AllocationSigningInput):
+    payload = StrictCharField(max_length=100_000, trim_whitespace=False)
+    signature = StrictCharField(max_length=1000, trim_whitespace=False)
+
+
+class PartnerAllocationUpdateInput(serializers.Serializer):
+    allocationId = StrictUUIDField(source="allocation_id")
+    amount = AmountInput()
+    clientId = StrictUUIDField(source="client_id")
+    connectionId = StrictUUIDField(source="connection_id")
+    partnersClientId = StrictCharField(source="partners_client_id", max_length=255)
+    partnersConnectionId = StrictCharField(source="partners_connection_id", max_length=255)
+    partnersAllocationId = StrictCharField(source="partners_allocation_id", max_length=255)
+    status = serializers.ChoiceField(choices=PARTNER_FINAL_STATUSES)
+    rejectReason = StrictCharField(source="reject_reason", max_length=2000, required=False)
+    nonce = StrictCharField(max_length=255, trim_whitespace=False)
+    payload = StrictCharField(max_length=100_000, trim_whitespace=False)
+    signature = StrictCharField(max_length=1000, trim_whitespace=False)
+
+    def validate(self, attrs):
+        if attrs["status"] == AllocationStatus.RELEASED and not attrs.get("reject_reason"):
+            raise serializers.ValidationError({"rejectReason": "A release needs a reason."}, code="required")
+        return attrs
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        amount = values.pop("amount")
+        return {**values, "currency": amount["currency"], "quantity": amount["quantity"]}
+
+
+class PartnerDeallocationUpdateInput(PartnerAllocationUpdateInput):
+    allocationId = None
+    partnersAllocationId = None
+    deallocationId = StrictUUIDField(source="allocation_id")
+    partnersDeallocationId = StrictCharField(source="partners_allocation_id", max_length=255)
+
+
+class AllocationQuery(serializers.Serializer):
+    allocationIds = QueryListField(source="allocation_ids", comma_separated=True, child=serializers.UUIDField())
+    types = QueryListField(comma_separated=True, child=serializers.ChoiceField(choices=AllocationType.values))
+    statuses = QueryListField(comma_separated=True, child=serializers.ChoiceField(choices=AllocationStatus.values))
+    currencies = QueryListField(comma_separated=True, child=QueryTextField(max_length=32))
+    connectionIds = QueryListField(source="connection_ids", comma_separated=True, child=serializers.UUIDField())
+    partnerIds = QueryListField(source="partner_ids", comma_separated=True, child=serializers.UUIDField())
+    createdOnOrAfter = QueryDateTimeField(source="created_on_or_after", required=False)
+    createdBefore = QueryDateTimeField(source="created_before", required=False)
+    sortField = QueryChoiceField(source="sort_field", choices=SORT_FIELDS, required=False)
+    sortDirection = QueryChoiceField(source="sort_direction", choices=("ASC", "DESC"), default="ASC")
+
+
+class PartnerAllocationQuery(AllocationQuery):
+    createdOnOrAfter = None
+    createdBefore = None
+    clientIds = QueryListField(source="client_ids", comma_separated=True, child=serializers.UUIDField())
+    sortField = QueryChoiceField(source="sort_field", choices=PARTNER_SORT_FIELDS, required=False)
+
+
+class AmountOutput(serializers.Serializer):
+    currency = serializers.CharField(source="currency.code")
+    quantity = serializers.SerializerMethodField()
+
+    def get_quantity(self, allocation) -> str:
+        return format_amount(allocation.quantity)
+
+
+class AllocationOutput(serializers.Serializer):
+    """An allocation or deallocation as the reads show it (the reference's `V1AllocationGetOutput`)."""
+
+    id = serializers.UUIDField()
+    amount = AmountOutput(source="*")
+    connectionId = serializers.UUIDField(source="connection_id")
+    clientExternalId = serializers.CharField(source="client_external_id")
+    partnerExternalId = serializers.CharField(source="partner_external_id", required=False)
+    initiatedBy = serializers.CharField(source="initiated_by")
+    notes = serializers.CharField(required=False)
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    retriable = serializers.BooleanField()
+    reason = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=AllocationStatus.choices)
+    type = serializers.ChoiceField(choices=AllocationType.choices)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in ("partnerExternalId", "notes"):
+            if not data.get(name):
+                data.pop(name, None)
+        data["reason"] = data["reason"] or None
+        return data
+
+
+class AllocationResultOutput(AllocationOutput):
+    """The answer to a create (cleared, reserved) or its refusal (released): no `type`; `reason` when there is one."""
+
+    type = None
+    reason = serializers.CharField(required=False)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("reason") is None:
+            data.pop("reason", None)
+        return data
+
+
+class AllocationEnvelopeOutput(serializers.Serializer):
+    allocation = AllocationOutput()
+
+
+class AllocationListOutput(serializers.Serializer):
+    allocations = AllocationOutput(many=True)
+
+
+class AllocationCreatedOutput(serializers.Serializer):
+    allocation = AllocationResultOutput()
+
+
+class DeallocationCreatedOutput(serializers.Serializer):
+    deallocation = AllocationResultOutput()
+
+
+class AllocationRefusedOutput(AllocationCreatedOutput):
+    error = serializers.CharField()
+    name = serializers.CharField()
+    requestId = serializers.CharField()
+
+
+class DeallocationRefusedOutput(DeallocationCreatedOutput):
+    error = serializers.CharField()
+    name = serializers.CharField()
+    requestId = serializers.CharField()
+
+
+class PartnerAllocationUpdateOutput(serializers.Serializer):
+    allocationId = serializers.UUIDField(source="id")
+    amount = AmountOutput(source="*")
+    clientId = serializers.UUIDField(source="client_id")
+    connectionId = serializers.UUIDField(source="connection_id")
+    # The partner's own ids, as its request gave them (a connection it has not initialized stores none).
+    partnersClientId = serializers.SerializerMethodField()
+    partnersConnectionId = serializers.SerializerMethodField()
+    partnersAllocationId = serializers.CharField(source="partner_external_id")
+
+    def get_partnersClientId(self, allocation) -> str:
+        return self.context["partners_client_id"]
+
+    def get_partnersConnectionId(self, allocation) -> str:
+        return self.context["partners_connection_id"]
+
+
+class PartnerDeallocationUpdateOutput(PartnerAllocationUpdateOutput):
+    allocationId = None
+    partnersAllocationId = None
+    deallocationId = serializers.UUIDField(source="id")
+    partnersDeallocationId = serializers.CharField(source="partner_external_id")

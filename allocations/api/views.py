@@ -1,0 +1,183 @@
+"""Network API: allocations and deallocations (client side: sign, create, read; partner side: read, clear, release).
+
+Views are thin: validate, one service or selector call, serialize. The licence, membership and permission rules come
+from partners.api.views.LicensedNetworkMixin; lookups are scoped to the enterprise (another's ids answer 404).
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.response import Response
+
+from allocations import allocating, selectors
+from allocations.api import serializers as s
+from allocations.models import Allocation, AllocationStatus
+from config.api.pagination import network_pagination
+from config.api.permissions import PerMethod
+from config.logging import current_request_id
+from organizations.access import caller_for_request
+from organizations.api.base import NetworkEnterpriseAPIView, NetworkEnterpriseViewSet
+from organizations.models import PermissionCode
+from partners.api.serializers import SigningPayloadOutput
+from partners.api.views import ERRORS, LicensedNetworkMixin
+
+TAGS = ["Client Allocations & Deallocations"]
+PARTNER_TAGS = ["Partner Allocations & Deallocations"]
+
+
+def initiated_by(request) -> str:
+    """Who made the request, as the allocation records it: the API client's or the user's name."""
+    caller = caller_for_request(request)
+    if caller.api_client is not None:
+        return f"api client {caller.api_client.name}"
+    return f"user {caller.user.get_username()}"
+
+
+# --- client side: signing and creating ----------------------------------------------------------------------------
+
+
+class AllocationSigningView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
+    """The exact payload an allocation (or deallocation) request signs. GET takes the body too, as the reference."""
+
+    permission_rule = PerMethod(GET=PermissionCode.WRITE_NETWORK, POST=PermissionCode.WRITE_NETWORK)
+    tags = TAGS
+    noun = "allocation"
+
+    @extend_schema(
+        summary="Get the payload to sign for an allocation",
+        request=s.AllocationSigningInput,
+        responses={200: SigningPayloadOutput, 404: ERRORS[404]},
+    )
+    def post(self, request, connectionId, **kwargs):
+        data = self.validated(s.AllocationSigningInput)
+        payload = allocating.allocation_signing_payload(enterprise=self.enterprise, connection_id=connectionId, **data)
+        return Response({"payload": payload})
+
+    @extend_schema(exclude=True)
+    def get(self, request, **kwargs):
+        """OpenAPI cannot describe a GET body: only the POST variant is in the schema."""
+        return self.post(request, **kwargs)
+
+
+class DeallocationSigningView(AllocationSigningView):
+    @extend_schema(
+        summary="Get the payload to sign for a deallocation",
+        request=s.AllocationSigningInput,
+        responses={200: SigningPayloadOutput, 404: ERRORS[404]},
+    )
+    def post(self, request, connectionId, **kwargs):
+        return super().post(request, connectionId, **kwargs)
+
+
+class AllocationCreateView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
+    """Allocate to a connection: 200 cleared or reserved; 422 with the released allocation and the error."""
+
+    tags = TAGS
+    key = "allocation"
+    service = staticmethod(allocating.allocation_create)
+
+    @extend_schema(
+        summary="Allocate funds to a connection (signed request)",
+        request=s.AllocationCreateInput,
+        responses={
+            200: s.AllocationCreatedOutput,
+            404: ERRORS[404],
+            409: ERRORS[409],
+            422: s.AllocationRefusedOutput,
+        },
+    )
+    def post(self, request, connectionId, **kwargs):
+        allocation = self.service(
+            enterprise=self.enterprise,
+            connection_id=connectionId,
+            initiated_by=initiated_by(request),
+            **self.validated(s.AllocationCreateInput),
+        )
+        body = {self.key: s.AllocationResultOutput(allocation).data}
+        if allocation.status == AllocationStatus.RELEASED:
+            error = {"error": allocation.reason, "name": allocation.reason_code, "requestId": current_request_id()}
+            return Response(body | error, status=422)
+        return Response(body)
+
+
+class DeallocationCreateView(AllocationCreateView):
+    """Take funds back from a connection (inactive ones too): 200 cleared or reserved; 422 released."""
+
+    key = "deallocation"
+    service = staticmethod(allocating.deallocation_create)
+
+    @extend_schema(
+        summary="Deallocate funds from a connection (signed request)",
+        request=s.AllocationCreateInput,
+        responses={
+            200: s.DeallocationCreatedOutput,
+            404: ERRORS[404],
+            409: ERRORS[409],
+            422: s.DeallocationRefusedOutput,
+        },
+    )
+    def post(self, request, connectionId, **kwargs):
+        return super().post(request, connectionId, **kwargs)
+
+
+# --- reads --------------------------------------------------------------------------------------------------------
+
+
+class AllocationReadViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelMixin, NetworkEnterpriseViewSet):
+    pagination_class = network_pagination("allocations")
+    serializer_class = s.AllocationOutput
+    filter_serializer = s.AllocationQuery
+    selector = staticmethod(selectors.allocation_list_for_client)
+    getter = staticmethod(selectors.allocation_get_for_client)
+    queryset = Allocation.objects.none()  # for the schema; get_queryset is scoped to the enterprise
+    tags = TAGS
+
+    def get_queryset(self):
+        filters = self.query() if self.action == "list" else {}
+        return self.selector(enterprise=self.enterprise, **filters)
+
+    @extend_schema(responses={200: s.AllocationEnvelopeOutput, 404: ERRORS[404]})
+    def retrieve(self, request, **kwargs):
+        allocation = self.getter(enterprise=self.enterprise, allocation_id=kwargs["pk"])
+        return Response({"allocation": self.get_serializer(allocation).data})
+
+
+class ClientAllocationViewSet(AllocationReadViewSet):
+    """The allocations and deallocations the enterprise made as a client."""
+
+
+class PartnerAllocationViewSet(AllocationReadViewSet):
+    """The allocations and deallocations made to the enterprise as a partner; PUT clears or releases one."""
+
+    filter_serializer = s.PartnerAllocationQuery
+    selector = staticmethod(selectors.allocation_list_for_partner)
+    getter = staticmethod(selectors.allocation_get_for_partner)
+    tags = PARTNER_TAGS
+    input_serializer = s.PartnerAllocationUpdateInput
+    output_serializer = s.PartnerAllocationUpdateOutput
+    service = staticmethod(allocating.allocation_partner_update)
+
+    @extend_schema(
+        summary="Clear or release a reserved allocation (signed request of the partner)",
+        request=s.PartnerAllocationUpdateInput,
+        responses={200: s.PartnerAllocationUpdateOutput, 404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422]},
+    )
+    def update_status(self, request, **kwargs):
+        data = self.validated(self.input_serializer)
+        allocation = self.service(enterprise=self.enterprise, **data)
+        context = {key: data[key] for key in ("partners_client_id", "partners_connection_id")}
+        return Response(self.output_serializer(allocation, context=context).data)
+
+
+class PartnerDeallocationView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
+    tags = PARTNER_TAGS
+
+    @extend_schema(
+        summary="Clear or release a reserved deallocation (signed request of the partner)",
+        request=s.PartnerDeallocationUpdateInput,
+        responses={200: s.PartnerDeallocationUpdateOutput, 404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422]},
+    )
+    def put(self, request, **kwargs):
+        data = self.validated(s.PartnerDeallocationUpdateInput)
+        allocation = allocating.deallocation_partner_update(enterprise=self.enterprise, **data)
+        context = {key: data[key] for key in ("partners_client_id", "partners_connection_id")}
+        return Response(s.PartnerDeallocationUpdateOutput(allocation, context=context).data)

@@ -1,0 +1,244 @@
+"""Allocations under concurrency and crashes, on real PostgreSQL (threads with their own connections; at most 20:
+PostgreSQL has 100 connection slots and CI needs some)."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import OperationalError, transaction
+from django.db import connection as db_connection
+
+from allocations import allocating
+from allocations.ledger import ledger_differences
+from allocations.models import Allocation, LedgerTransaction
+from config.errors import DomainError
+from organizations.models import UsedNonce
+from tests.allocations.conftest import balances, fund, partner_update, signed_request
+from tests.factories.partners import CurrencyFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+WORKERS = 20
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def tbtc(db):
+    return CurrencyFactory(code="tbtc", decimals=8)  # flushed by transactional tests: made again when missing
+
+
+def request_kwargs(connection, key, **kwargs) -> dict:
+    body = signed_request(connection, key, **kwargs)
+    amount = body.pop("amount")
+    return {
+        "enterprise": connection.client.enterprise,
+        "connection_id": connection.pk,
+        "currency": amount["currency"],
+        "quantity": int(amount["quantity"]),
+        "client_external_id": body.pop("clientExternalId"),
+        "initiated_by": "test",
+        **body,
+    }
+
+
+def run_concurrently(calls) -> list:
+    """Runs the callables on WORKERS threads started together; returns each one's result or exception."""
+    results: list = [None] * len(calls)
+    barrier = threading.Barrier(WORKERS)
+
+    def worker(indexes):
+        barrier.wait()
+        try:
+            for i in indexes:
+                try:
+                    results[i] = calls[i]()
+                except (DomainError, OperationalError) as exc:  # OperationalError: a conflict retries did not end
+                    results[i] = exc
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=worker, args=(range(i, len(calls), WORKERS),)) for i in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def assert_ledger_consistent():
+    assert ledger_differences() == []
+    call_command("ledger_verify")  # exits non-zero (CommandError) on any difference
+
+
+def test_100_allocations_against_a_balance_covering_50(connection, signing_key, tbtc):
+    fund(connection.client, tbtc, 50)
+    requests = [request_kwargs(connection, signing_key, quantity="1") for _ in range(100)]
+    results = run_concurrently([lambda r=r: allocating.allocation_create(**r) for r in requests])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Counter(r.status for r in results) == {"cleared": 50, "released": 50}
+    assert Counter(Allocation.objects.values_list("status", flat=True)) == {"cleared": 50, "released": 50}
+    assert balances(connection, tbtc) == {"available": 0, "held": 50, "reserved": 0}
+    assert_ledger_consistent()
+
+
+def test_mixed_allocations_and_deallocations_on_one_connection(connection, signing_key, tbtc):
+    fund(connection.client, tbtc, 100)
+    allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="50"))
+    calls = []
+    for i in range(100):
+        service = allocating.allocation_create if i % 2 else allocating.deallocation_create
+        request = request_kwargs(connection, signing_key, quantity="3")
+        calls.append(lambda s=service, r=request: s(**r))
+    results = run_concurrently(calls)
+    assert not [r for r in results if isinstance(r, Exception)]
+    cleared = Counter(r.type for r in results if r.status == "cleared")
+    held = 50 + 3 * cleared["allocation"] - 3 * cleared["deallocation"]
+    assert balances(connection, tbtc) == {"available": 100 - held, "held": held, "reserved": 0}
+    assert_ledger_consistent()
+
+
+def test_a_partner_confirms_and_releases_while_the_client_deallocates(connection, signing_key, partner_key, tbtc):
+    config = connection.partner.config
+    config.async_allocations_enabled = True
+    config.save()
+    fund(connection.client, tbtc, 100)
+    reserved = [
+        allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="1")) for _ in range(60)
+    ]
+    assert balances(connection, tbtc) == {"available": 40, "held": 0, "reserved": 60}
+
+    def update(allocation, status):
+        body = partner_update(allocation, partner_key, status=status, reason="no" if status == "released" else None)
+        data = {
+            "enterprise": connection.partner.enterprise,
+            "allocation_id": allocation.pk,
+            "currency": "tbtc",
+            "quantity": 1,
+            "client_id": allocation.client_id,
+            "connection_id": allocation.connection_id,
+            "partners_client_id": body["partnersClientId"],
+            "partners_connection_id": body["partnersConnectionId"],
+            "partners_allocation_id": body["partnersAllocationId"],
+            "status": status,
+            "reject_reason": body.get("rejectReason", ""),
+            "nonce": body["nonce"],
+            "payload": body["payload"],
+            "signature": body["signature"],
+        }
+        return lambda: allocating.allocation_partner_update(**data)
+
+    calls = []
+    for i, allocation in enumerate(reserved):
+        status = "cleared" if i % 2 else "released"
+        calls += [update(allocation, status), update(allocation, status)]  # each update sent twice, concurrently
+    deallocations = [request_kwargs(connection, signing_key, quantity="1") for _ in range(40)]
+    calls += [lambda r=r: allocating.deallocation_create(**r) for r in deallocations]
+    results = run_concurrently(calls)
+    assert not [r for r in results if isinstance(r, Exception)], [r for r in results if isinstance(r, Exception)]
+    assert Counter(Allocation.objects.filter(type="allocation").values_list("status", flat=True)) == {
+        "cleared": 30,
+        "released": 30,
+    }
+    # Exactly one clearing or release posting per reserved allocation, however many times it was sent.
+    assert LedgerTransaction.objects.filter(kind__in=["clearing", "release"]).count() == 60
+    deallocated = Allocation.objects.filter(type="deallocation", status="reserved").count()
+    assert balances(connection, tbtc) == {
+        "available": 40 + 30,
+        "held": 30 - deallocated,
+        "reserved": deallocated,
+    }
+    assert_ledger_consistent()
+
+
+def test_concurrent_identical_retries_move_money_once(connection, signing_key, tbtc):
+    fund(connection.client, tbtc, 1_000)
+    request = request_kwargs(connection, signing_key, quantity="10")
+    results = run_concurrently([lambda: allocating.allocation_create(**request) for _ in range(WORKERS)])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert {r.pk for r in results} == {Allocation.objects.get().pk}
+    assert balances(connection, tbtc) == {"available": 990, "held": 10, "reserved": 0}
+    assert UsedNonce.objects.count() == 1
+    assert_ledger_consistent()
+
+
+KILLER = """
+import json, os, signal, sys
+import django
+django.setup()
+from allocations import allocating
+from organizations.models import Organization
+
+posted = allocating.ledger_post
+
+def post_then_die(**kwargs):
+    posting = posted(**kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)  # mid-transaction: the posting is written, the allocation not yet
+    return posting
+
+allocating.ledger_post = post_then_die
+request = json.loads(sys.stdin.read())
+request["enterprise"] = Organization.objects.get(pk=request["enterprise"])
+allocating.allocation_create(**request)
+"""
+
+
+def test_a_process_killed_mid_allocation_leaves_nothing(connection, signing_key, tbtc):
+    fund(connection.client, tbtc, 1_000)
+    request = request_kwargs(connection, signing_key, quantity="10")
+    request |= {"enterprise": str(request["enterprise"].pk), "connection_id": str(request["connection_id"])}
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+    }
+    process = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", KILLER],
+        input=json.dumps(request),
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == -9, process.stderr[-2000:]
+    assert not Allocation.objects.exists()
+    assert not UsedNonce.objects.exists()
+    assert list(LedgerTransaction.objects.values_list("kind", flat=True)) == ["deposit"]
+    assert balances(connection, tbtc) == {"available": 1_000, "held": 0, "reserved": 0}
+    assert_ledger_consistent()
+    # The same request, sent again, goes through once.
+    request = {**request_kwargs(connection, signing_key, quantity="10")}
+    assert allocating.allocation_create(**request).status == "cleared"
+
+
+def test_a_posting_locks_its_accounts_not_their_currency(connection, signing_key, tbtc):
+    """Locking the currency row too (FOR UPDATE over the join) made every posting in a currency queue on that row,
+    and deadlock when another posting held it while waiting for an account this one held."""
+    fund(connection.client, tbtc, 10)
+    posted, release = threading.Event(), threading.Event()
+
+    def hold_a_posting_open():
+        try:
+            with transaction.atomic():
+                allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))
+                posted.set()
+                release.wait(10)
+        finally:
+            db_connection.close()
+
+    thread = threading.Thread(target=hold_a_posting_open)
+    thread.start()
+    try:
+        assert posted.wait(10)
+        with transaction.atomic(), db_connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM partners_currency WHERE id = %s FOR UPDATE NOWAIT", [tbtc.pk])
+    finally:
+        release.set()
+        thread.join()
