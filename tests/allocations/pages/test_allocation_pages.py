@@ -9,7 +9,7 @@ from allocations.models import Allocation, AllocationStatus, AllocationType
 from allocations.services import network_deposit
 from organizations.models import Role
 from organizations.services import custodial_key_enable
-from tests.factories.organizations import DEFAULT_PASSWORD, LicenseFactory, OrganizationFactory
+from tests.factories.organizations import DEFAULT_PASSWORD, LicenseFactory, OrganizationFactory, UserFactory
 from tests.factories.partners import ConnectionFactory, CurrencyFactory, NetworkClientFactory
 from tests.partners.pages.conftest import sign_in
 from tests.queries import assert_constant_queries
@@ -196,3 +196,19 @@ def test_the_dashboard_costs_constant_queries(owner, enterprise, connection, btc
 
     add(1)
     assert_constant_queries(lambda: owner.get(BALANCES), add, count, rows=3)
+
+
+def test_staff_see_allocations_read_only_in_the_admin(client, owner, connection):
+    request_allocation(owner, connection)
+    allocation = Allocation.objects.get()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    listing = client.get("/admin/allocations/allocation/?status__exact=cleared&q=Acme")
+    assert listing.status_code == 200
+    assert str(allocation.pk) in listing.text
+    assert str(allocation.pk) not in client.get("/admin/allocations/allocation/?status__exact=released").text
+    detail = client.get(f"/admin/allocations/allocation/{allocation.pk}/change/")
+    assert detail.status_code == 200 and 'name="_save"' not in detail.text
+    assert client.get("/admin/allocations/allocation/add/").status_code == 403
+    assert client.post(f"/admin/allocations/allocation/{allocation.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Allocation.objects.filter(pk=allocation.pk).exists()
