@@ -1,6 +1,5 @@
 from django.urls import path
 
-from allocations import views as allocation_views
 from partners import views
 
 app_name = "network"  # the Network section's pages: `network:<name>`
@@ -15,9 +14,4 @@ urlpatterns = [
     path("connections/<uuid:pk>", views.ConnectionDetailView.as_view(), name="connection"),
     path("connections/<uuid:pk>/active", views.ConnectionActiveView.as_view(), name="connection-active"),
     path("incoming", views.IncomingConnectionListView.as_view(), name="incoming"),
-    path("balances", allocation_views.BalancesView.as_view(), name="balances"),
-    path("allocations", allocation_views.AllocationListView.as_view(), name="allocations"),
-    path("allocations/<uuid:pk>", allocation_views.AllocationDetailView.as_view(), name="allocation"),
-    path("connections/<uuid:pk>/allocate", allocation_views.AllocationCreateView.as_view(), name="allocate"),
-    path("connections/<uuid:pk>/deallocate", allocation_views.DeallocationCreateView.as_view(), name="deallocate"),
 ]
