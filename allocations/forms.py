@@ -4,7 +4,7 @@ import uuid
 
 from django import forms
 
-from allocations.errors import CurrencyNotSupported
+from allocations.errors import AllocationAlreadyFinal, AllocationMismatch, CurrencyNotSupported
 from allocations.models import AllocationStatus, AllocationType
 from organizations.web import DomainErrorForm
 from partners.amounts import MAX_AMOUNT_DIGITS, parse_amount
@@ -81,16 +81,29 @@ class AllocationFilterForm(forms.Form):
 class PartnerDecisionForm(DomainErrorForm):
     """A partner's answer to a reserved allocation: confirm (clear) or refuse (release, with a reason)."""
 
-    status = forms.ChoiceField(choices=[(AllocationStatus.CLEARED, "Confirm"), (AllocationStatus.RELEASED, "Refuse")])
+    domain_error_fields = {AllocationMismatch: "status", AllocationAlreadyFinal: "status"}
+
+    status = forms.ChoiceField(
+        label="Decision",
+        choices=[(AllocationStatus.CLEARED, "Confirm (clear)"), (AllocationStatus.RELEASED, "Refuse (release)")],
+    )
     reject_reason = forms.CharField(required=False, max_length=1000, label="Reason for refusing")
+    partners_allocation_id = forms.CharField(
+        max_length=255, label="Your reference", help_text="Your own id for it (partnersAllocationId)."
+    )
     nonce = forms.RegexField(regex=NONCE_PATTERN, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("initial", {}).setdefault("nonce", new_nonce())
         super().__init__(*args, **kwargs)
 
+    def clean_reject_reason(self) -> str:
+        return self.cleaned_data["reject_reason"].strip()
+
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("status") == AllocationStatus.RELEASED and not cleaned.get("reject_reason", "").strip():
+        if cleaned.get("status") == AllocationStatus.RELEASED and not cleaned.get("reject_reason"):
             self.add_error("reject_reason", "Say why you refuse it.")
+        if cleaned.get("status") == AllocationStatus.CLEARED:
+            cleaned["reject_reason"] = ""
         return cleaned

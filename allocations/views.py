@@ -5,6 +5,8 @@ Thin: allocations.balances / selectors read, allocations.allocating decides; a r
 and its page shows the reason as an error. Ids in URLs are scoped to the current organization (else 404).
 """
 
+import json
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from allocations import allocating, balances, selectors
-from allocations.forms import AllocationFilterForm, AllocationRequestForm
+from allocations.forms import AllocationFilterForm, AllocationRequestForm, PartnerDecisionForm
 from allocations.models import AllocationStatus, AllocationType
 from config.errors import DomainError
 from organizations.errors import NonceReused
@@ -180,3 +182,101 @@ class AllocationCreateView(NetworkPageMixin, View):
 
 class DeallocationCreateView(AllocationCreateView):
     type_ = AllocationType.DEALLOCATION
+
+
+# --- the partner side ------------------------------------------------------------------------------------------------
+
+
+class IncomingAllocationListView(NetworkPageMixin, TemplateView):
+    """The allocations and deallocations clients made to the enterprise as a partner, newest first; reserved ones
+    wait for its answer."""
+
+    template_name = "allocations/incoming.html"
+
+    def get_context_data(self, **kwargs):
+        enterprise = self.request.organization
+        form = AllocationFilterForm(self.request.GET or None)
+        filters = {**form.filters(), "connection_ids": None}
+        allocations = selectors.allocation_list_for_partner(enterprise=enterprise, **filters)
+        return super().get_context_data(
+            filter_form=form,
+            partner=partner_selectors.partner_get(enterprise=enterprise),
+            page_obj=_page(self.request, allocations.select_related("connection", "client__enterprise")),
+            **kwargs,
+        )
+
+
+@method_decorator(never_cache, name="dispatch")
+class PartnerDecisionView(NetworkPageMixin, View):
+    """The partner confirms (clears) or refuses (releases, with a reason) a reserved allocation or deallocation: a
+    request signed by the partner's enterprise (`allocating.partner_update_signed_fields`), in two steps as the
+    client's forms, then `allocating.allocation_partner_update` / `deallocation_partner_update`."""
+
+    organization_permission = WRITE
+    template_name = "allocations/decide.html"
+
+    @cached_property
+    def allocation(self):
+        allocations = selectors.allocation_list_for_partner(enterprise=self.request.organization)
+        return scoped_or_404(allocations.select_related("connection", "client__enterprise"), self.kwargs["pk"])
+
+    def _fields(self, details: PartnerDecisionForm) -> dict:
+        allocation, data = self.allocation, details.cleaned_data
+        return {
+            "allocation_id": allocation.pk,
+            "currency": allocation.currency.code,
+            "quantity": int(allocation.quantity),
+            "client_id": allocation.client_id,
+            "connection_id": allocation.connection_id,
+            "partners_client_id": allocation.connection.partners_client_id,
+            "partners_connection_id": allocation.connection.partners_connection_id,
+            "partners_allocation_id": data["partners_allocation_id"],
+            "status": data["status"],
+            "nonce": data["nonce"],
+            "reject_reason": data["reject_reason"],
+        }
+
+    def get(self, request: HttpRequest, pk) -> HttpResponse:
+        return self._render(1, PartnerDecisionForm(initial={"partners_allocation_id": str(self.allocation.pk)}))
+
+    def post(self, request: HttpRequest, pk) -> HttpResponse:
+        details = PartnerDecisionForm(request.POST)
+        step = request.POST.get("step")
+        if self.allocation.status != AllocationStatus.RESERVED or not details.is_valid() or step == "edit":
+            return self._render(1, details)
+        fields = self._fields(details)
+        signed = allocating.partner_update_signed_fields(type_=self.allocation.type, **fields)
+        payload = json.dumps(signed, separators=(",", ":"), ensure_ascii=False)
+        signing = SignedRequestForm(
+            request.POST if step == "sign" else None,
+            organization=request.organization,
+            user=request.user,
+            payload=payload,
+            prefix="sign",
+        )
+        if step != "sign" or not signing.is_valid():
+            return self._render(2, details, signing)
+        update = (
+            allocating.allocation_partner_update
+            if self.allocation.type == AllocationType.ALLOCATION
+            else allocating.deallocation_partner_update
+        )
+        try:
+            allocation = update(
+                enterprise=request.organization,
+                payload=payload,
+                signature=signing.cleaned_data["signature"],
+                **fields,
+            )
+        except SIGNATURE_ERRORS as error:
+            signing.add_error("signature", error.message)
+            return self._render(2, details, signing)
+        except DomainError as error:
+            details.add_domain_error(error)
+            return self._render(1, details)
+        messages.success(request, f"{allocation.get_type_display()} {allocation.get_status_display().lower()}.")
+        return redirect("network:incoming-allocations")
+
+    def _render(self, step: int, details: PartnerDecisionForm, form: SignedRequestForm | None = None) -> HttpResponse:
+        context = {"allocation": self.allocation, "step": step, "details": details, "form": form}
+        return render(self.request, self.template_name, context)

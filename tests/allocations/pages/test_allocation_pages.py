@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from allocations.balances import Balance, client_balances
 from allocations.models import Allocation, AllocationStatus, AllocationType
 from allocations.services import network_deposit
 from organizations.models import Role
@@ -212,3 +213,103 @@ def test_staff_see_allocations_read_only_in_the_admin(client, owner, connection)
     assert client.get("/admin/allocations/allocation/add/").status_code == 403
     assert client.post(f"/admin/allocations/allocation/{allocation.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Allocation.objects.filter(pk=allocation.pk).exists()
+
+
+# --- the partner side ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reserved(owner, connection):
+    """Two allocations of 300 reserved with an asynchronous partner, and the client's Django test client."""
+    config = connection.partner.config
+    config.async_allocations_enabled = True
+    config.save()
+    request_allocation(owner, connection, quantity="300")
+    request_allocation(owner, connection, quantity="200")
+    assert set(Allocation.objects.values_list("status", flat=True)) == {AllocationStatus.RESERVED}
+    return connection
+
+
+def partner_owner(client, connection):
+    enterprise = connection.partner.enterprise
+    LicenseFactory(organization=enterprise)
+    membership = sign_in(client, enterprise)
+    custodial_key_enable(
+        organization=enterprise, user=membership.user, actor_role=Role.OWNER, password=DEFAULT_PASSWORD
+    )
+    return client
+
+
+def decide(client, allocation, status, reason="", password=DEFAULT_PASSWORD):
+    url = f"/network/incoming/allocations/{allocation.pk}"
+    nonce = re.search(r'name="nonce" value="([^"]+)"', client.get(url).text).group(1)
+    data = {"status": status, "reject_reason": reason, "partners_allocation_id": "p-1", "nonce": nonce}
+    step2 = client.post(url, {**data, "step": "payload"})
+    return step2, client.post(
+        url, {**data, "step": "sign", "sign-method": "custodial", "sign-password": password, "sign-signature": ""}
+    )
+
+
+def test_the_partner_confirms_and_refuses_reserved_allocations(client, reserved):
+    partner = partner_owner(client, reserved)
+    listing = partner.get("/network/incoming/allocations?status=reserved")
+    assert len(rows(listing.text, "incoming-allocations")) == 2
+    assert listing.text.count("Confirm or refuse</a>") == 2
+    first, second = Allocation.objects.order_by("created_at")
+
+    step2, response = decide(partner, first, "cleared")
+    assert '"allocationId":"' in step2.text.replace("&quot;", '"')
+    assert response.status_code == 302
+    step2, response = decide(partner, second, "released", reason="Over our limit")
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status, second.reason) == ("cleared", "released", "Over our limit")
+    assert "Over our limit" in partner.get(f"/network/incoming/allocations/{second.pk}").text
+
+    # 300 cleared to the connection, 200 released back: the client has 700 available and 300 allocated.
+    assert client_balances(enterprise=reserved.client.enterprise).balances["btc"] == Balance(available=700, held=300)
+
+
+def test_a_refusal_needs_a_reason_and_nothing_moves(client, reserved):
+    partner = partner_owner(client, reserved)
+    allocation = Allocation.objects.order_by("created_at").first()
+    step2, _ = decide(partner, allocation, "released", reason="  ")
+    assert "Say why you refuse it." in step2.text
+    allocation.refresh_from_db()
+    assert allocation.status == AllocationStatus.RESERVED
+
+
+def test_clients_cannot_decide_and_other_partners_get_404(owner, reserved):
+    allocation = Allocation.objects.first()
+    assert owner.get(f"/network/incoming/allocations/{allocation.pk}").status_code == 404
+    assert str(allocation.pk) not in owner.get("/network/incoming/allocations").text
+
+
+def test_the_incoming_list_costs_constant_queries(client, reserved, btc):
+    def add(n):
+        for _ in range(n):
+            other = ConnectionFactory(partner=reserved.partner)  # another client each time
+            Allocation.objects.create(
+                type=AllocationType.ALLOCATION,
+                connection=other,
+                client=other.client,
+                partner=other.partner,
+                currency=btc,
+                quantity=1,
+                status=AllocationStatus.RELEASED,
+                client_external_id=str(uuid.uuid4()),
+                initiated_by="test",
+                nonce=uuid.uuid4().hex,
+                payload="{}",
+                signature="00",
+                request_hash="0" * 64,
+            )
+
+    partner = partner_owner(client, reserved)
+    assert_constant_queries(
+        lambda: partner.get("/network/incoming/allocations"),
+        add,
+        lambda r: len(rows(r.text, "incoming-allocations")),
+        rows=10,
+    )
