@@ -70,7 +70,7 @@ def test_allocate_and_deallocate_and_see_the_balances_change(live_server, browse
     network.get_by_role("link", name="Balances").click()
     assert balances(page) == ["btc", "800", "200"]
 
-    network.get_by_role("link", name="Allocations").click()
+    network.get_by_role("link", name="Allocations", exact=True).click()
     expect(page.get_by_test_id("allocations").locator("tbody tr")).to_have_count(2)
     assert Allocation.objects.filter(status="cleared").count() == 2
     page.context.close()
