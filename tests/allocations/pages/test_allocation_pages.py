@@ -1,5 +1,7 @@
 """The allocation pages of the Network section: balances dashboard, history, detail, allocate/deallocate forms."""
 
+import html
+import json
 import re
 import uuid
 
@@ -10,7 +12,14 @@ from allocations.models import Allocation, AllocationStatus, AllocationType
 from allocations.services import network_deposit
 from organizations.models import Role
 from organizations.services import custodial_key_enable
-from tests.factories.organizations import DEFAULT_PASSWORD, LicenseFactory, OrganizationFactory, UserFactory
+from organizations.signing import sign_message
+from tests.factories.organizations import (
+    DEFAULT_PASSWORD,
+    LicenseFactory,
+    OrganizationFactory,
+    SigningKeyFactory,
+    UserFactory,
+)
 from tests.factories.partners import ConnectionFactory, CurrencyFactory, NetworkClientFactory
 from tests.partners.pages.conftest import sign_in
 from tests.queries import assert_constant_queries
@@ -313,3 +322,25 @@ def test_the_incoming_list_costs_constant_queries(client, reserved, btc):
         lambda r: len(rows(r.text, "incoming-allocations")),
         rows=10,
     )
+
+
+def test_allocate_with_a_pasted_signature(client, enterprise, connection):
+    sign_in(client, enterprise)  # no custodial key: only a pasted signature is offered
+    key = SigningKeyFactory(organization=enterprise)
+    url = f"/network/connections/{connection.pk}/allocate"
+    hidden = dict(re.findall(r'name="(client_external_id|nonce)" value="([^"]+)"', client.get(url).text))
+    data = {**hidden, "currency": "btc", "quantity": "250", "notes": "Q3 collateral"}
+    step2 = client.post(url, {**data, "step": "payload"})
+    payload = html.unescape(re.search(r'data-testid="payload">(.*?)</pre>', step2.text, re.S).group(1))
+    assert json.loads(payload)["notes"] == "Q3 collateral"
+
+    wrong = sign_message(SigningKeyFactory().private_key, payload)  # another organization's key
+    response = client.post(url, {**data, "step": "sign", "sign-method": "paste", "sign-signature": wrong})
+    assert response.status_code == 200 and "field-error" in response.text
+    assert not Allocation.objects.exists()
+
+    signature = sign_message(key.private_key, payload)
+    response = client.post(url, {**data, "step": "sign", "sign-method": "paste", "sign-signature": signature})
+    assert response.status_code == 302
+    allocation = Allocation.objects.get()
+    assert (allocation.status, allocation.payload, allocation.notes) == ("cleared", payload, "Q3 collateral")
