@@ -13,7 +13,7 @@ from django.urls import path
 
 from allocations import services
 from allocations.ledger import InsufficientFunds
-from allocations.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction, TransactionKind
+from allocations.models import AccountKind, Allocation, LedgerAccount, LedgerEntry, LedgerTransaction, TransactionKind
 from config.errors import DomainError
 from organizations.web import DomainErrorForm
 from partners.admin import ReadOnlyAdmin
@@ -208,3 +208,29 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, entry) -> str:
         return _amount(entry.amount)
+
+
+# --- allocations, read-only ---------------------------------------------------------------------------------------
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdmin):
+    """Allocations and deallocations as the network recorded them: signed requests are never edited by hand."""
+
+    list_display = ["id", "type", "status", "client", "partner", "connection", "currency", "amount", "created_at"]
+    list_filter = ["type", "status", "currency", "created_at"]
+    search_fields = [
+        "=id",
+        "=client_external_id",
+        "=partner_external_id",
+        "=connection__id",
+        "client__enterprise__name",
+    ]
+    list_select_related = ["client__enterprise", "partner", "connection", "currency"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    readonly_fields = [field.name for field in Allocation._meta.fields]
+
+    @admin.display(description="Quantity", ordering="quantity")
+    def amount(self, allocation) -> str:
+        return _amount(allocation.quantity)

@@ -31,6 +31,6 @@ urlpatterns = [
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("partners.api.urls")),
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("allocations.balances_urls")),
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("allocations.api.urls")),
-    path("network/", include("partners.urls")),
+    path("network/", include("allocations.urls")),  # partners.urls and the allocation pages
     path("", include("organizations.urls")),
 ]
