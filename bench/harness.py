@@ -4,7 +4,9 @@ environment, gunicorn started and stopped on a free loopback port, wrk runs and 
 import json
 import os
 import platform
+import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -129,13 +131,28 @@ def check(url: str, headers: dict[str, str]) -> None:
         time.sleep(0.5)
 
 
-def wrk(url: str, headers: dict[str, str], *, connections: int, threads: int, duration: float) -> dict:
+def wrk(
+    url: str,
+    headers: dict[str, str],
+    *,
+    connections: int,
+    threads: int,
+    duration: float,
+    script: Path = BENCH / "wrk_report.lua",
+    env: dict[str, str] | None = None,
+) -> dict:
+    """One wrk run; `script` must end with wrk_report.lua's `done` (one JSON line), `env` is added to wrk's."""
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "10s"]
-    argv += ["-s", str(BENCH / "wrk_report.lua")]
+    argv += ["-s", str(script)]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [*argv, url], capture_output=True, text=True, timeout=duration + 60, check=True
+        [*argv, url],
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+        check=True,
+        env={**os.environ, **(env or {})},
     )
     report = json.loads(result.stdout.strip().splitlines()[-1])
     seconds = report["duration_us"] / 1e6
@@ -160,3 +177,43 @@ def machine() -> dict:
     except OSError:
         pass
     return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(), "system": platform.platform()}
+
+
+def pgbench(db_name: str, *, scale: int = 1, clients: int = 8, threads: int = 2, seconds: int = 10) -> dict | None:
+    """pgbench TPC-B on the bench's PostgreSQL server, in its own database `db_name` (initialised at `scale` when it
+    is not already): what the database alone does on this machine. None when pgbench is not installed."""
+    if shutil.which("pgbench") is None:
+        print("pgbench not found (Debian package postgresql-client): skipping the TPC-B baseline")
+        return None
+    import psycopg
+
+    create_database(db_name)
+    url = database_url(db_name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            current = conn.execute("SELECT count(*) FROM pgbench_branches").fetchone()[0]
+        except psycopg.errors.UndefinedTable:
+            current = None
+    if current != scale:
+        subprocess.run(  # noqa: S603 - fixed argv
+            ["pgbench", "-i", "-q", "-s", str(scale), url],  # noqa: S607 - the Debian package's pgbench on PATH
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        ["pgbench", "-c", str(clients), "-j", str(threads), "-T", str(seconds), url],  # noqa: S607
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=True,
+    )
+    tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
+    latency = re.search(r"latency average = ([0-9.]+) ms", result.stdout)
+    return {
+        "tps": float(tps.group(1)) if tps else None,
+        "latency_avg_ms": float(latency.group(1)) if latency else None,
+        "clients": clients,
+        "scale": scale,
+    }

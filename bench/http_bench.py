@@ -26,14 +26,13 @@ round-trips are part of the cost) but are raised far above what a run can send, 
 import argparse
 import json
 import os
-import re
 import runpy
 import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
 
-from harness import BENCH, RESULTS, ROOT, check, create_database, database_url, gunicorn, machine, server_env, wrk
+from harness import BENCH, RESULTS, ROOT, check, create_database, gunicorn, machine, pgbench, server_env, wrk
 
 PYTHON = sys.executable
 # BENCH_DB_NAME lets two runs share one PostgreSQL server without sharing a database.
@@ -92,36 +91,6 @@ def measure(targets: dict[str, tuple[str, dict[str, str]]], args) -> dict[str, d
     return summary
 
 
-def pgbench(args) -> dict | None:
-    if shutil.which("pgbench") is None:
-        print("pgbench not found (Debian package postgresql-client): skipping the TPC-B baseline")
-        return None
-    create_database(PGBENCH_DB_NAME)
-    url = database_url(PGBENCH_DB_NAME)
-    subprocess.run(  # noqa: S603 - fixed argv
-        ["pgbench", "-i", "-q", "-s", "1", url],  # noqa: S607 - the Debian package's pgbench on PATH
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        ["pgbench", "-c", str(args.connections), "-j", str(args.threads), "-T", str(int(args.duration * 2)), url],  # noqa: S607
-        capture_output=True,
-        text=True,
-        timeout=args.duration * 2 + 120,
-        check=True,
-    )
-    tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
-    latency = re.search(r"latency average = ([0-9.]+) ms", result.stdout)
-    return {
-        "tps": float(tps.group(1)) if tps else None,
-        "latency_avg_ms": float(latency.group(1)) if latency else None,
-        "clients": args.connections,
-        "scale": 1,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=5, help="seconds of load per target and round (default 5)")
@@ -172,7 +141,11 @@ def main() -> None:
             },
             args,
         )
-    baseline = None if args.no_pgbench else pgbench(args)
+    baseline = (
+        None
+        if args.no_pgbench
+        else pgbench(PGBENCH_DB_NAME, clients=args.connections, threads=args.threads, seconds=int(args.duration * 2))
+    )
 
     bare, healthz, read = (results[name]["rps"] for name in results)
     ratios = {"healthz/bare": healthz / bare, "read/bare": read / bare, "read/healthz": read / healthz}
