@@ -70,6 +70,7 @@ ci:
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/http_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/allocations_bench.py $(ALLOC_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
