@@ -6,9 +6,9 @@ measured in the same run on the same server.
 
 All in one run, in its own database `<BENCH_DB_NAME or pn_bench>_alloc` (or BENCH_ALLOC_DB_NAME), dropped and made
 anew each run, on the PostgreSQL server of BENCH_DATABASE_URL or DATABASE_URL (http_bench.py's rules):
-1. service level: `allocation_create` (signature check, nonce, idempotency, ledger posting) from `--workers` threads,
-   each with its own database connection, its own client enterprise and connection (requests signed in advance),
-   as allocations/s and latency percentiles; beside pgbench TPC-B (scale 10, 8 clients) on the same server;
+1. service level: `allocation_create` (signature check, nonce, idempotency, ledger posting) from `--workers` forked
+   processes, each with its own database connection, its own client enterprise and connection (requests signed in
+   advance), as allocations/s and latency percentiles; beside pgbench TPC-B (scale 10, 8 clients) on the same server;
 2. HTTP level: gunicorn with the production settings (bench/harness.py, as http_bench.py) serving signed allocation
    requests made in advance (wrk with bench/wrk_bodies.lua, each request sent once), beside the authenticated indexed
    read `GET .../clients/allocations/{id}`; requests/s, p50/p95/p99 and their ratio;
@@ -19,6 +19,7 @@ run stops with a message and a non-zero exit.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -131,60 +132,78 @@ def signed(connection, key) -> dict:
 # --- service level ------------------------------------------------------------------------------------------------
 
 
-def service_run(world: dict, *, workers: int, per_worker: int) -> dict:
-    """`per_worker` allocations from each of `workers` threads (own connection, own client), timed one by one."""
-    from django.db import connection as db_connection
+def _service_worker(client: dict, requests: list[dict], ready, results) -> None:
+    """One worker process: its own database connection, its requests one after the other, each timed."""
+    from django.db import connections
 
     from allocations.allocating import allocation_create
 
+    latencies, failures = [], []
+    try:
+        connections["default"].ensure_connection()
+        ready.wait()
+        for body in requests:
+            started = time.perf_counter()
+            allocation = allocation_create(
+                enterprise=client["enterprise"],
+                connection_id=client["connection"].pk,
+                currency=CURRENCY,
+                quantity=1,
+                client_external_id=body["clientExternalId"],
+                nonce=body["nonce"],
+                payload=body["payload"],
+                signature=body["signature"],
+                initiated_by="bench",
+            )
+            latencies.append(time.perf_counter() - started)
+            if allocation.status != "cleared":
+                failures.append(f"{allocation.status}: {allocation.reason}")
+    except Exception as exc:  # reported by the parent: the run fails
+        failures.append(repr(exc))
+        ready.abort()
+    finally:
+        connections.close_all()
+        results.put({"latencies": latencies, "failures": failures})
+
+
+def service_run(world: dict, *, workers: int, per_worker: int) -> dict:
+    """`per_worker` allocations from each of `workers` processes (forked: no shared interpreter lock; each its own
+    database connection and its own client and connection), timed one by one; allocations/s over the whole run."""
+    import multiprocessing
+    import queue
+
+    from django.db import connections
+
     jobs = []
     for client in world["clients"][:workers]:
-        requests = [signed(client["connection"], client["key"]) for _ in range(per_worker)]
-        jobs.append((client, requests))
-    latencies: list[list[float]] = [[] for _ in jobs]
-    failures: list[str] = []
-    barrier = threading.Barrier(len(jobs) + 1)
-
-    def work(index: int, client: dict, requests: list[dict]) -> None:
-        try:
-            db_connection.ensure_connection()
-            barrier.wait()
-            for body in requests:
-                started = time.perf_counter()
-                allocation = allocation_create(
-                    enterprise=client["enterprise"],
-                    connection_id=client["connection"].pk,
-                    currency=CURRENCY,
-                    quantity=1,
-                    client_external_id=body["clientExternalId"],
-                    nonce=body["nonce"],
-                    payload=body["payload"],
-                    signature=body["signature"],
-                    initiated_by="bench",
-                )
-                latencies[index].append(time.perf_counter() - started)
-                if allocation.status != "cleared":
-                    failures.append(f"{allocation.status}: {allocation.reason}")
-        except Exception as exc:  # reported below: the run fails
-            failures.append(repr(exc))
-            barrier.abort()
-        finally:
-            db_connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, c, r)) for i, (c, r) in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
+        jobs.append((client, [signed(client["connection"], client["key"]) for _ in range(per_worker)]))
+    connections.close_all()  # a forked child must not share the parent's socket
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(len(jobs) + 1)
+    results = context.Queue()
+    processes = [context.Process(target=_service_worker, args=(c, r, ready, results)) for c, r in jobs]
+    for process in processes:
+        process.start()
+    with contextlib.suppress(threading.BrokenBarrierError):  # a worker that failed says so in its outcome
+        ready.wait(timeout=120)
     started = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    outcomes = []
+    try:
+        for _ in processes:
+            outcomes.append(results.get(timeout=600))
+    except queue.Empty:
+        raise SystemExit("a service-level worker did not finish within 600 s") from None
     elapsed = time.perf_counter() - started
+    for process in processes:
+        process.join(timeout=30)
+    failures = [f for outcome in outcomes for f in outcome["failures"]]
     if failures:
         raise SystemExit(f"allocations failed during the service-level run: {failures[:5]}")
-    samples = [s for worker in latencies for s in worker]
+    samples = [s for outcome in outcomes for s in outcome["latencies"]]
     return {
         "allocations": len(samples),
         "workers": len(jobs),
+        "processes": True,
         "seconds": elapsed,
         "per_s": len(samples) / elapsed,
         **percentiles(samples),
@@ -435,7 +454,7 @@ def main() -> None:
     m = report["machine"]
     h_alloc, h_read = http["allocation"], http["read"]
     lines = [
-        f"Allocation benchmark: {m['nproc']} CPUs ({m['cpu']}); service {service['workers']} threads x "
+        f"Allocation benchmark: {m['nproc']} CPUs ({m['cpu']}); service {service['workers']} processes x "
         f"{args.per_worker}; HTTP wrk {args.connections} connections, {args.duration:g} s per target",
         f"{'measure':44} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}",
         f"{'service allocations, ' + format(small_existing, ',') + ' existing':44} {service['per_s']:8.0f} "
