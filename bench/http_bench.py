@@ -75,7 +75,8 @@ def measure(targets: dict[str, tuple[str, dict[str, str]]], args) -> dict[str, d
     """
     for url, headers in targets.values():
         check(url, headers)
-        wrk(url, headers, connections=args.connections, threads=args.threads, duration=args.warmup)
+        if args.warmup:  # wrk refuses -d0s
+            wrk(url, headers, connections=args.connections, threads=args.threads, duration=args.warmup)
     rounds: dict[str, list[dict]] = {name: [] for name in targets}
     for _ in range(args.rounds):
         for name, (url, headers) in targets.items():
