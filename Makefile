@@ -66,7 +66,8 @@ ci:
 	bash .ci/run
 
 # In-process ratios (SQLite), then the HTTP mode: gunicorn on PostgreSQL driven by wrk (bench/http_bench.py says
-# what it needs: a PostgreSQL server from DATABASE_URL or BENCH_DATABASE_URL, and the Debian package wrk).
+# what it needs: a PostgreSQL server from DATABASE_URL or BENCH_DATABASE_URL, and the Debian package wrk), then the
+# allocation benchmark on the same server (bench/allocations_bench.py; ALLOC_BENCH_ARGS=--quick for 100,000 rows).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/http_bench.py $(BENCH_ARGS)
