@@ -21,7 +21,7 @@ help:
 	@echo "make lint    - ruff, migrations check, OpenAPI schema validation"
 	@echo "make ci      - what CI runs (.ci/run): services up, static checks, the suite without and with services"
 	@echo "make worker  - a Celery worker with beat (needs REDIS_URL)"
-	@echo "make bench   - benchmarks, as ratios against baselines measured in the same run (in-process and HTTP)"
+	@echo "make bench   - benchmarks, as ratios against baselines measured in the same run (in-process, HTTP, allocations)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is required (Django 6). Set PYTHON=/path/to/python3.12"; exit 1; }
