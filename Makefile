@@ -21,7 +21,7 @@ help:
 	@echo "make lint    - ruff, migrations check, OpenAPI schema validation"
 	@echo "make ci      - what CI runs (.ci/run): services up, static checks, the suite without and with services"
 	@echo "make worker  - a Celery worker with beat (needs REDIS_URL)"
-	@echo "make bench   - benchmarks, as ratios against baselines measured in the same run (in-process and HTTP)"
+	@echo "make bench   - benchmarks, as ratios against baselines measured in the same run (in-process, HTTP, allocations)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is required (Django 6). Set PYTHON=/path/to/python3.12"; exit 1; }
@@ -66,10 +66,12 @@ ci:
 	bash .ci/run
 
 # In-process ratios (SQLite), then the HTTP mode: gunicorn on PostgreSQL driven by wrk (bench/http_bench.py says
-# what it needs: a PostgreSQL server from DATABASE_URL or BENCH_DATABASE_URL, and the Debian package wrk).
+# what it needs: a PostgreSQL server from DATABASE_URL or BENCH_DATABASE_URL, and the Debian package wrk), then the
+# allocation benchmark on the same server (bench/allocations_bench.py; ALLOC_BENCH_ARGS=--quick for 100,000 rows).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/http_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/allocations_bench.py $(ALLOC_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -26,85 +26,19 @@ round-trips are part of the cost) but are raised far above what a run can send, 
 import argparse
 import json
 import os
-import platform
-import re
 import runpy
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from cryptography.fernet import Fernet
+from harness import BENCH, RESULTS, ROOT, check, create_database, gunicorn, machine, pgbench, server_env, wrk
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT / "bench"
-RESULTS = BENCH / "results"
 PYTHON = sys.executable
-GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 # BENCH_DB_NAME lets two runs share one PostgreSQL server without sharing a database.
 DB_NAME = os.environ.get("BENCH_DB_NAME", "pn_bench")
 PGBENCH_DB_NAME = f"{DB_NAME}_pgbench"
 TARGETS = {"healthz": 0.25, "read/healthz": 0.50}  # the issue's targets, as ratios of the same run
-
-
-def database_url(name: str) -> str:
-    """The bench database's URL: BENCH_DATABASE_URL's (or DATABASE_URL's) server with our own database name."""
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql://")):
-        base = "postgres://partner_network@127.0.0.1:5432/postgres"
-    return urlunsplit(urlsplit(base)._replace(path="/" + name))
-
-
-def create_database(name: str) -> None:
-    import psycopg
-
-    try:
-        conn = psycopg.connect(database_url("postgres"), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        raise SystemExit(
-            f"The HTTP benchmark needs PostgreSQL (BENCH_DATABASE_URL or DATABASE_URL, a role that may create "
-            f"databases): {exc}"
-        ) from None
-    with conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_env(overrides: dict[str, str]) -> dict[str, str]:
-    redis_url = os.environ.get("BENCH_REDIS_URL", os.environ.get("REDIS_URL", ""))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DATABASE_URL": database_url(DB_NAME),
-        "REDIS_URL": redis_url,
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
-        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        # Counted as in production, never refused: a run sends far fewer requests than this.
-        "API_RATE_LIMIT_PER_MINUTE": "1000000000",
-        "API_GLOBAL_RATE_LIMIT_PER_MINUTE": "1000000000",
-        "LOG_LEVEL": "INFO",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    env.update(overrides)
-    return env
 
 
 def seed(env: dict[str, str]) -> dict[str, str]:
@@ -134,81 +68,6 @@ print(json.dumps({"conn_max_age": database["CONN_MAX_AGE"], "conn_health_checks"
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@contextmanager
-def gunicorn(app: str, env: dict[str, str], *extra: str):
-    """gunicorn with the repository's configuration on a free loopback port; yields its base URL."""
-    port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-    argv = [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}", *extra, app]
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({process.returncode}):\n{Path(log.name).read_text()[-3000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start listening within 60 s") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
-
-
-def check(url: str, headers: dict[str, str]) -> None:
-    """One request before the load: the target must answer 200 (not a redirect, not an error)."""
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http://127.0.0.1 only
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-                status, body = response.status, response.read()[:300]
-        except urllib.error.HTTPError as exc:
-            status, body = exc.code, exc.read()[:300]
-        except urllib.error.URLError:
-            status, body = None, b"(no answer)"
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{url} answered {status}: {body!r}")
-        time.sleep(0.5)
-
-
-def wrk(url: str, headers: dict[str, str], *, connections: int, threads: int, duration: float) -> dict:
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "10s"]
-    argv += ["-s", str(BENCH / "wrk_report.lua")]
-    for name, value in headers.items():
-        argv += ["-H", f"{name}: {value}"]
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        [*argv, url], capture_output=True, text=True, timeout=duration + 60, check=True
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    seconds = report["duration_us"] / 1e6
-    return {
-        "requests": report["requests"],
-        "rps": report["requests"] / seconds,
-        "p50_ms": report["p50_us"] / 1000,
-        "p95_ms": report["p95_us"] / 1000,
-        "p99_ms": report["p99_us"] / 1000,
-        "max_ms": report["max_us"] / 1000,
-        "errors": report["errors"],
-    }
-
-
 def measure(targets: dict[str, tuple[str, dict[str, str]]], args) -> dict[str, dict]:
     """Each target in turn, `--rounds` times (so a busy moment on the machine hits all of them alike).
 
@@ -216,7 +75,8 @@ def measure(targets: dict[str, tuple[str, dict[str, str]]], args) -> dict[str, d
     """
     for url, headers in targets.values():
         check(url, headers)
-        wrk(url, headers, connections=args.connections, threads=args.threads, duration=args.warmup)
+        if args.warmup:  # wrk refuses -d0s
+            wrk(url, headers, connections=args.connections, threads=args.threads, duration=args.warmup)
     rounds: dict[str, list[dict]] = {name: [] for name in targets}
     for _ in range(args.rounds):
         for name, (url, headers) in targets.items():
@@ -230,48 +90,6 @@ def measure(targets: dict[str, tuple[str, dict[str, str]]], args) -> dict[str, d
         median = sorted(results, key=lambda r: r["rps"])[len(results) // 2]
         summary[name] = {**median, "rounds_rps": [round(r["rps"], 1) for r in results]}
     return summary
-
-
-def pgbench(args) -> dict | None:
-    if shutil.which("pgbench") is None:
-        print("pgbench not found (Debian package postgresql-client): skipping the TPC-B baseline")
-        return None
-    create_database(PGBENCH_DB_NAME)
-    url = database_url(PGBENCH_DB_NAME)
-    subprocess.run(  # noqa: S603 - fixed argv
-        ["pgbench", "-i", "-q", "-s", "1", url],  # noqa: S607 - the Debian package's pgbench on PATH
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        ["pgbench", "-c", str(args.connections), "-j", str(args.threads), "-T", str(int(args.duration * 2)), url],  # noqa: S607
-        capture_output=True,
-        text=True,
-        timeout=args.duration * 2 + 120,
-        check=True,
-    )
-    tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
-    latency = re.search(r"latency average = ([0-9.]+) ms", result.stdout)
-    return {
-        "tps": float(tps.group(1)) if tps else None,
-        "latency_avg_ms": float(latency.group(1)) if latency else None,
-        "clients": args.connections,
-        "scale": 1,
-    }
-
-
-def machine() -> dict:
-    model = ""
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10, check=False).stdout  # noqa: S607
-        model = next(
-            (line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name")), ""
-        )
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(), "system": platform.platform()}
 
 
 def main() -> None:
@@ -294,7 +112,7 @@ def main() -> None:
     overrides = dict(item.split("=", 1) for item in args.env)
 
     create_database(DB_NAME)
-    env = server_env(overrides)
+    env = server_env(overrides, DB_NAME)
     seeded = seed(env)
     # What the configuration file gives with this environment (it reads only GUNICORN_* and WEB_CONCURRENCY).
     os.environ.update({k: v for k, v in overrides.items() if k.startswith(("GUNICORN_", "WEB_"))})
@@ -324,7 +142,11 @@ def main() -> None:
             },
             args,
         )
-    baseline = None if args.no_pgbench else pgbench(args)
+    baseline = (
+        None
+        if args.no_pgbench
+        else pgbench(PGBENCH_DB_NAME, clients=args.connections, threads=args.threads, seconds=int(args.duration * 2))
+    )
 
     bare, healthz, read = (results[name]["rps"] for name in results)
     ratios = {"healthz/bare": healthz / bare, "read/bare": read / bare, "read/healthz": read / healthz}
