@@ -106,55 +106,29 @@ def deallocation_create(**kwargs) -> Allocation:
     return _request_create(type_=AllocationType.DEALLOCATION, **kwargs)
 
 
-def _request_create(
-    *,
-    type_: str,
-    enterprise: Organization,
-    connection_id: uuid.UUID,
-    currency: str,
-    quantity: int,
-    client_external_id: str,
-    nonce: str,
-    payload: str,
-    signature: str,
-    initiated_by: str,
-    notes: str = "",
-) -> Allocation:
+def _request_create(*, type_: str, enterprise: Organization, **request) -> Allocation:
     """Idempotent by `client_external_id`: the same request again returns the original (no second movement), another
     request with the same id raises AllocationIdConflict. A bad signature, payload or a used nonce: 400, nothing
-    stored."""
-    kwargs = dict(
-        type_=type_,
-        enterprise=enterprise,
-        connection_id=connection_id,
-        currency=currency,
-        quantity=quantity,
-        client_external_id=client_external_id,
-        nonce=nonce,
-        payload=payload,
-        signature=signature,
-        initiated_by=initiated_by,
-        notes=notes,
-    )
+    stored. `request`: the keyword arguments of `_request_create_atomic`."""
     try:
-        return _request_create_atomic(**kwargs)
+        return _request_create_atomic(type_=type_, enterprise=enterprise, **request)
     except (NonceReused, IntegrityError):
         # A concurrent identical retry committed first (its nonce or its clientExternalId won the unique index):
         # answer from it, as a later retry would be.
         existing = (
             Allocation.objects.select_related("currency")
-            .filter(client__enterprise=enterprise, client_external_id=client_external_id)
+            .filter(client__enterprise=enterprise, client_external_id=request["client_external_id"])
             .first()
         )
         if existing is None:
             raise
         fields = allocation_signed_fields(
-            connection_id=connection_id,
-            currency=currency,
-            quantity=quantity,
-            client_external_id=client_external_id,
-            nonce=nonce,
-            notes=notes,
+            connection_id=request["connection_id"],
+            currency=request["currency"],
+            quantity=request["quantity"],
+            client_external_id=request["client_external_id"],
+            nonce=request["nonce"],
+            notes=request.get("notes", ""),
         )
         return _original(existing, _request_hash(type_, fields))
 
@@ -173,7 +147,7 @@ def _request_create_atomic(
     payload: str,
     signature: str,
     initiated_by: str,
-    notes: str,
+    notes: str = "",
 ) -> Allocation:
     connection = _client_connection(enterprise=enterprise, connection_id=connection_id)
     currency_obj = _currency(currency)
