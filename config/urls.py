@@ -29,7 +29,6 @@ urlpatterns = [
     ),
     path("api/v1/", include("organizations.api.urls")),
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("partners.api.urls")),
-    path("api/network/v1/enterprises/<str:enterpriseId>/", include("allocations.balances_urls")),
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("allocations.api.urls")),
     path("network/", include("allocations.urls")),  # partners.urls and the allocation pages
     path("", include("organizations.urls")),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from allocations.api import views
+from allocations.api import balance_views, views
 
 CONNECTION = "clients/connections/<uuid:connectionId>"
 
@@ -36,4 +36,6 @@ urlpatterns = [
         name="network-partner-allocation-detail",
     ),
     path("partners/deallocations", views.PartnerDeallocationView.as_view(), name="network-partner-deallocation"),
+    path("clients/balances", balance_views.ClientBalancesView.as_view(), name="network-client-balances"),
+    path("partners/balances", balance_views.PartnerBalancesView.as_view(), name="network-partner-balances"),
 ]
