@@ -23,6 +23,7 @@ import json
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from allocations.errors import (
     AllocationAlreadyFinal,
@@ -41,7 +42,7 @@ from organizations.models import Organization
 from organizations.services import signed_request_accept
 from partners.amounts import format_amount
 from partners.errors import PartnerInactive
-from partners.models import Connection, Currency
+from partners.models import Connection, Currency, PartnerConfig
 
 RESERVED_REASON = "Awaiting the partner's confirmation."
 
@@ -150,7 +151,7 @@ def _request_create_atomic(
     notes: str = "",
 ) -> Allocation:
     connection = _client_connection(enterprise=enterprise, connection_id=connection_id)
-    currency_obj = _currency(currency)
+    currency_obj = _currency(currency, partner_config=connection.partner.config)
     fields = allocation_signed_fields(
         connection_id=connection_id,
         currency=currency,
@@ -159,14 +160,8 @@ def _request_create_atomic(
         nonce=nonce,
         notes=notes,
     )
-    request_hash = _request_hash(type_, fields)
-    existing = (
-        Allocation.objects.select_related("currency")
-        .filter(client=connection.client, client_external_id=client_external_id)
-        .first()
-    )
-    if existing is not None:
-        return _original(existing, request_hash)
+    # A retry (same clientExternalId, so the same nonce if the same body) fails on the nonce here, or on the
+    # clientExternalId's unique index at the insert: _request_create answers both from the original.
     signed_request_accept(
         organization=enterprise, payload=payload, signature=signature, nonce=nonce, signed_fields=fields
     )
@@ -175,7 +170,7 @@ def _request_create_atomic(
         id=uuid.uuid4(),
         type=type_,
         connection=connection,
-        client=connection.client,
+        client_id=connection.client_id,
         partner=connection.partner,
         currency=currency_obj,
         quantity=quantity,
@@ -185,18 +180,17 @@ def _request_create_atomic(
         nonce=nonce,
         payload=payload,
         signature=signature,
-        request_hash=request_hash,
+        request_hash=_request_hash(type_, fields),
     )
     refusal = _refusal(type_=type_, connection=connection, currency=currency_obj)
     asynchronous = connection.partner.config.async_allocations_enabled
     if refusal is None:
-        try:
-            with transaction.atomic():
-                allocation.posting = ledger_post(
-                    kind=_first_posting_kind(type_, asynchronous),
-                    lines=_first_posting_lines(allocation, asynchronous),
-                    memo=f"{type_} {allocation.id}",
-                )
+        try:  # refused before anything is written: the transaction goes on to record the refusal
+            allocation.posting = ledger_post(
+                kind=_first_posting_kind(type_, asynchronous),
+                lines=_first_posting_lines(allocation, asynchronous),
+                memo=f"{type_} {allocation.id}",
+            )
         except InsufficientFunds as exc:
             refusal = exc
     if refusal is not None:
@@ -218,7 +212,8 @@ def _original(existing: Allocation, request_hash: str) -> Allocation:
 
 def _client_connection(*, enterprise: Organization, connection_id: uuid.UUID) -> Connection:
     connection = (
-        Connection.objects.select_related("client", "partner__config")
+        Connection.objects.select_related("partner__config")
+        .defer("connection_key", "payload")  # encrypted, and not needed here: no decryption per request
         .filter(pk=connection_id, client__enterprise=enterprise)
         .first()
     )
@@ -227,22 +222,30 @@ def _client_connection(*, enterprise: Organization, connection_id: uuid.UUID) ->
     return connection
 
 
-def _currency(code: str) -> Currency:
-    currency = Currency.objects.filter(code=code).first()
+def _currency(code: str, *, partner_config=None) -> Currency:
+    """The currency of `code`; with `partner_config`, annotated `supported` by that partner (the same query)."""
+    currencies = Currency.objects.filter(code=code)
+    if partner_config is not None:
+        supported = PartnerConfig.supported_currencies.through.objects.filter(
+            partnerconfig_id=partner_config.pk, currency_id=OuterRef("pk")
+        )
+        currencies = currencies.annotate(supported=Exists(supported))
+    currency = currencies.first()
     if currency is None:
         raise ValidationFailed.single(("amount", "currency"), f"Unknown currency {code!r}.", "invalid")
     return currency
 
 
 def _refusal(*, type_: str, connection: Connection, currency: Currency) -> DomainError | None:
-    """The business rule that refuses the request before any money moves, if one does."""
+    """The business rule that refuses the request before any money moves, if one does. `currency` is annotated
+    `supported` (`_currency`)."""
     if type_ != AllocationType.ALLOCATION:
         return None
     if not connection.active:
         return ConnectionInactive()
     if not connection.partner.active:
         return PartnerInactive("The partner is not active: it accepts no new allocations.")
-    if not connection.partner.config.supported_currencies.filter(pk=currency.pk).exists():
+    if not currency.supported:
         return CurrencyNotSupported(f"The partner does not support {currency.code}.")
     return None
 

@@ -7,9 +7,10 @@ locked in ascending id order (`SELECT ... FOR UPDATE`), so concurrent postings o
 of deadlocking, and a balance is checked and written by one transaction at a time. The same rules hold in PostgreSQL
 (CHECK constraints, a deferred constraint trigger; allocations/migrations/0002): a bug here cannot break them.
 
-`ledger_post` must run inside the caller's `transaction.atomic()` (the allocation, the deposit), so the business
-record and its money movement commit or roll back together. `retry_on_conflict` re-runs a whole service when
-PostgreSQL reports a serialization failure or a deadlock, a bounded number of times.
+`ledger_post` joins the caller's `transaction.atomic()` (the allocation, the deposit), so the business record and
+its money movement commit or roll back together. A posting costs four statements once its accounts exist: lock the
+accounts, update their balances, insert the transaction, insert its entries. `retry_on_conflict` re-runs a whole
+service when PostgreSQL reports a serialization failure or a deadlock, a bounded number of times.
 """
 
 import functools
@@ -21,7 +22,8 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import OperationalError, transaction
+from django.utils import timezone
 
 from allocations.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from config.errors import UnprocessableEntity
@@ -59,8 +61,10 @@ def transfer(*, source: AccountRef, destination: AccountRef, amount: int) -> lis
     return [Line(source, -amount), Line(destination, amount)]
 
 
-@transaction.atomic
 def ledger_post(*, kind: str, lines: Iterable[Line], memo: str = "", created_by=None) -> LedgerTransaction:
+    """Posts `lines` as one transaction. Joins the caller's transaction (opens one when there is none) without a
+    savepoint: every refusal (LedgerImbalanced, InsufficientFunds) is raised before anything is written, so the
+    caller's transaction stays usable and may record the refusal."""
     lines = [line for line in lines if line.amount != 0]
     if not lines:
         raise LedgerImbalanced("a posting needs at least one non-zero line")
@@ -71,24 +75,40 @@ def ledger_post(*, kind: str, lines: Iterable[Line], memo: str = "", created_by=
         totals[line.account.currency.pk] += line.amount
     if any(totals.values()):
         raise LedgerImbalanced(f"a posting must sum to zero per currency: {dict(totals)}")
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return _post(kind=kind, lines=lines, memo=memo, created_by=created_by)
+    return _post(kind=kind, lines=lines, memo=memo, created_by=created_by)
 
+
+def _post(*, kind: str, lines: list[Line], memo: str, created_by) -> LedgerTransaction:
     accounts = _locked_accounts({line.account for line in lines})
-    deltas: dict[int, int] = defaultdict(int)
+    deltas: dict[AccountRef, int] = defaultdict(int)
     for line in lines:
-        deltas[accounts[line.account].pk] += line.amount
-    by_id = {account.pk: account for account in accounts.values()}
-    for account_id in sorted(deltas):
-        account = by_id[account_id]
-        new_balance = int(account.balance) + deltas[account_id]
-        if new_balance < 0 and account.kind != AccountKind.EXTERNAL:
+        deltas[line.account] += line.amount
+    balances: dict[AccountRef, int] = {}
+    for ref, delta in deltas.items():
+        balance = int(accounts[ref].balance)
+        balances[ref] = balance + delta
+        if balances[ref] < 0 and ref.kind != AccountKind.EXTERNAL:
             raise InsufficientFunds(
-                f"Insufficient {account.currency.code} funds: {account.kind} balance {int(account.balance)}, "
-                f"{-deltas[account_id]} needed."
+                f"Insufficient {ref.currency.code} funds: {ref.kind} balance {balance}, {-delta} needed."
             )
-        account.balance = Decimal(new_balance)
-    LedgerAccount.objects.bulk_update([by_id[i] for i in sorted(deltas)], ["balance", "updated_at"])
-
-    posting = LedgerTransaction.objects.create(kind=kind, memo=memo[:500], created_by=created_by)
+    now = timezone.now()
+    connection = transaction.get_connection()
+    balance_field = LedgerAccount._meta.get_field("balance")
+    with connection.cursor() as cursor:  # one statement for all the balances (psycopg pipelines executemany)
+        cursor.executemany(
+            "UPDATE allocations_ledgeraccount SET balance = %s, updated_at = %s WHERE id = %s",
+            [
+                (balance_field.get_db_prep_save(balance, connection), now, accounts[ref].pk)
+                for ref, balance in balances.items()
+            ],
+        )
+    for ref, balance in balances.items():
+        accounts[ref].balance = Decimal(balance)
+    posting = LedgerTransaction(kind=kind, memo=memo[:500], created_by=created_by, created_at=now)
+    posting.save(force_insert=True)
     LedgerEntry.objects.bulk_create(
         [LedgerEntry(transaction=posting, account=accounts[line.account], amount=line.amount) for line in lines]
     )
@@ -96,26 +116,36 @@ def ledger_post(*, kind: str, lines: Iterable[Line], memo: str = "", created_by=
 
 
 def _locked_accounts(refs: set[AccountRef]) -> dict[AccountRef, LedgerAccount]:
-    """The accounts of `refs`, created when missing, locked FOR UPDATE in ascending id order."""
-    key = lambda ref: (ref.owner_id, ref.kind, ref.currency.pk)  # noqa: E731
-    wanted = {key(ref): ref for ref in refs}
-    try:
-        with transaction.atomic():  # a concurrent posting may create the same account first: then just use it
-            LedgerAccount.objects.bulk_create(
-                [LedgerAccount(owner_id=ref.owner_id, kind=ref.kind, currency=ref.currency) for ref in refs],
-                ignore_conflicts=True,
-            )
-    except IntegrityError:  # pragma: no cover - ignore_conflicts covers the unique constraint
-        pass
-    query = None
-    for owner_id, kind, currency_id in wanted:
-        condition = LedgerAccount.objects.filter(owner_id=owner_id, kind=kind, currency_id=currency_id)
-        query = condition if query is None else query | condition
-    # of=self: FOR UPDATE over the join would lock the currency row too, queueing every posting of a currency on it
-    # and deadlocking postings that took it and their accounts in different orders.
-    locked = list(query.select_for_update(of=("self",)).select_related("currency").order_by("pk"))
-    found = {(a.owner_id, a.kind, a.currency_id): a for a in locked}
-    return {ref: found[k] for k, ref in wanted.items()}
+    """The accounts of `refs`, locked FOR UPDATE in ascending id order (one statement once they exist).
+
+    Missing accounts (a first posting to them) are created with INSERT ... ON CONFLICT DO NOTHING, as a concurrent
+    posting may create the same one, and all are selected again. That second lock may take a lower id after a
+    higher one; a deadlock it causes with another first posting is retried by `retry_on_conflict`."""
+    found = _select_for_update(refs)
+    if len(found) < len(refs):
+        LedgerAccount.objects.bulk_create(
+            [LedgerAccount(owner_id=r.owner_id, kind=r.kind, currency=r.currency) for r in refs - found.keys()],
+            ignore_conflicts=True,
+        )
+        found = _select_for_update(refs)
+    return found
+
+
+def _select_for_update(refs: set[AccountRef]) -> dict[AccountRef, LedgerAccount]:
+    # Raw SQL: the ORM spends more time composing this OR of three-column matches than PostgreSQL takes to run it.
+    connection = transaction.get_connection()
+    owner_field = LedgerAccount._meta.get_field("owner_id")
+    by_key = {(ref.owner_id, ref.kind, ref.currency.pk): ref for ref in refs}
+    params = []
+    for owner_id, kind, currency_id in by_key:
+        params += [owner_field.get_db_prep_value(owner_id, connection), kind, currency_id]
+    where = " OR ".join(["(owner_id = %s AND kind = %s AND currency_id = %s)"] * len(by_key))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""  # SQLite: one writer at a time
+    query = f"SELECT * FROM allocations_ledgeraccount WHERE {where} ORDER BY id{lock}"  # noqa: S608 - placeholders only
+    return {
+        by_key[(account.owner_id, account.kind, account.currency_id)]: account
+        for account in LedgerAccount.objects.raw(query, params)
+    }
 
 
 def account_balance(ref: AccountRef) -> int:

@@ -322,15 +322,23 @@ def signed_request_accept(
     return signing_key
 
 
-def nonce_use(*, organization: Organization, nonce: str) -> UsedNonce:
-    """Records the nonce; a nonce this organization used before raises NonceReused (the unique constraint decides)."""
+def nonce_use(*, organization: Organization, nonce: str) -> None:
+    """Records the nonce; a nonce this organization used before raises NonceReused (the unique constraint decides).
+
+    INSERT ... ON CONFLICT DO NOTHING rather than catching the IntegrityError: no savepoint, and the caller's
+    transaction stays usable either way."""
     if not nonce or len(nonce) > UsedNonce._meta.get_field("nonce").max_length:
         raise ValidationFailed.single("nonce", "The nonce must be 1 to 255 characters.", "invalid")
-    try:
-        with transaction.atomic():
-            return UsedNonce.objects.create(organization=organization, nonce=nonce)
-    except IntegrityError:
-        raise NonceReused() from None
+    connection = transaction.get_connection()
+    organization_id = UsedNonce._meta.get_field("organization").get_db_prep_value(organization.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO organizations_usednonce (organization_id, nonce, used_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (organization_id, nonce) DO NOTHING",
+            [organization_id, nonce, timezone.now()],
+        )
+        if cursor.rowcount != 1:
+            raise NonceReused()
 
 
 # --- custodial signing ----------------------------------------------------------------------------------------
