@@ -49,8 +49,12 @@ class BalancesView(NetworkPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         enterprise = self.request.organization
+        # The page links count the connections; the page itself is read by client_balances (with its accounts).
+        page_obj = _page(self.request, partner_selectors.connection_list_for_client(enterprise=enterprise))
         try:
-            result = balances.client_balances(enterprise=enterprise)
+            result = balances.client_balances(
+                enterprise=enterprise, page_number=page_obj.number - 1, page_size=page_obj.paginator.per_page
+            )
         except balances.NetworkClientNotFound:
             return super().get_context_data(client=None, **kwargs)
         currencies = _bars(
@@ -65,6 +69,7 @@ class BalancesView(NetworkPageMixin, TemplateView):
             client=result.client,
             currencies=currencies,
             connection_rows=_bars(connections),
+            page_obj=page_obj,
             bar_width=BAR_WIDTH,
             **kwargs,
         )

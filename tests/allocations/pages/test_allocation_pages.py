@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from allocations.balances import Balance, client_balances
-from allocations.models import Allocation, AllocationStatus, AllocationType
+from allocations.ledger import AccountRef, ledger_post, transfer
+from allocations.models import AccountKind, Allocation, AllocationStatus, AllocationType
 from allocations.services import network_deposit
 from organizations.models import Role
 from organizations.services import custodial_key_enable
@@ -206,6 +207,30 @@ def test_the_dashboard_costs_constant_queries(owner, enterprise, connection, btc
 
     add(1)
     assert_constant_queries(lambda: owner.get(BALANCES), add, count, rows=3)
+
+
+def test_the_dashboard_pages_through_many_connections(owner, enterprise, connection, btc):
+    """Every connection is reachable: 30 connections with funds on them show as 25 on page 1 and 5 on page 2."""
+    for n in range(29):
+        other = ConnectionFactory(client=connection.client, partner=connection.partner, name=f"Extra {n:02}")
+        ledger_post(
+            kind="allocation",
+            lines=transfer(
+                source=AccountRef(connection.client_id, AccountKind.AVAILABLE, btc),
+                destination=AccountRef(other.network_account_id, AccountKind.HELD, btc),
+                amount=1,
+            ),
+        )
+    request_allocation(owner, connection, quantity="5")
+    first, second = owner.get(BALANCES).text, owner.get(BALANCES, {"page": 2}).text
+    assert len(rows(first, "connection-balances")) == 25 and len(rows(second, "connection-balances")) == 5
+    assert "Page 1 of 2" in first and 'rel="next"' in first and "Page 2 of 2" in second
+    names = re.findall(r'<a href="/network/connections/[^"]+">([^<]+)</a>', first + second)
+    assert sorted(names) == sorted(["Main at Bravo", *(f"Extra {n:02}" for n in range(29))])
+    # the totals count every connection, not only the page's
+    assert [re.findall(r'<td class="num mono">(\d+)</td>', row) for row in rows(second, "balances")] == [
+        ["966", "34"]
+    ]
 
 
 def test_staff_see_allocations_read_only_in_the_admin(client, owner, connection):
