@@ -1,5 +1,6 @@
 """In a real browser: a funded client with a connection and a custodial key allocates, then deallocates, through the
-pages (signing with the custodial key after its password) and sees its balances change on the dashboard."""
+pages (signing with the custodial key after its password) and sees its balances change on the dashboard; an
+asynchronous partner confirms and refuses reserved allocations on its incoming list."""
 
 import tempfile
 from pathlib import Path
@@ -7,12 +8,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from allocations.allocating import allocation_create
+from allocations.balances import Balance, client_balances
 from allocations.models import Allocation
 from allocations.services import network_deposit
 from organizations.models import Role
 from organizations.services import custodial_key_enable
+from tests.allocations.conftest import signed_request
 from tests.e2e.test_network_pages import sign_in
-from tests.factories.organizations import DEFAULT_PASSWORD, LicenseFactory, MembershipFactory
+from tests.factories.organizations import DEFAULT_PASSWORD, LicenseFactory, MembershipFactory, SigningKeyFactory
 from tests.factories.partners import ConnectionFactory, CurrencyFactory, NetworkClientFactory
 
 pytestmark = pytest.mark.e2e
@@ -74,3 +78,76 @@ def test_allocate_and_deallocate_and_see_the_balances_change(live_server, browse
     expect(page.get_by_test_id("allocations").locator("tbody tr")).to_have_count(2)
     assert Allocation.objects.filter(status="cleared").count() == 2
     page.context.close()
+
+
+def decide(page, amount: str, decision: str, reference: str, reason: str = "") -> None:
+    """On the incoming list, answers the reserved allocation of `amount`, signing with the custodial key."""
+    row = page.get_by_test_id("incoming-allocations").locator("tbody tr").filter(has_text=amount)
+    row.get_by_role("link", name="Confirm or refuse").click()
+    page.get_by_label("Decision").select_option(label=decision)
+    if reason:
+        page.get_by_label("Reason for refusing").fill(reason)
+    page.get_by_label("Your reference").fill(reference)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_test_id("payload")).to_contain_text(f'"partnersAllocationId":"{reference}"')
+    page.get_by_role("radio", name="Sign with the custodial key").check()
+    page.get_by_role("textbox", name="Your password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign and send").click()
+
+
+def test_an_asynchronous_partner_confirms_and_refuses_reserved_allocations(live_server, browser):
+    """Globex allocates 300 and 200 to Acme, which answers later: both are reserved. Acme's owner confirms the first
+    and refuses the second in the browser; Globex's funds follow (300 held, the 200 back)."""
+    gary = MembershipFactory(role=Role.OWNER, user__username="gary", organization__name="Globex Trading")
+    LicenseFactory(organization=gary.organization)
+    alice = MembershipFactory(role=Role.OWNER, user__username="alice", organization__name="Acme Prime")
+    LicenseFactory(organization=alice.organization)
+    custodial_key_enable(
+        organization=alice.organization, user=alice.user, actor_role=Role.OWNER, password=DEFAULT_PASSWORD
+    )
+    btc = CurrencyFactory(code="btc")
+    client = NetworkClientFactory(enterprise=gary.organization)
+    connection = ConnectionFactory(client=client, name="Globex at Acme", partner__enterprise=alice.organization)
+    connection.partner.config.supported_currencies.add(btc)
+    connection.partner.config.async_allocations_enabled = True
+    connection.partner.config.save()
+    network_deposit(client=client, currency=btc, amount=1000, memo="Opening funds")
+    key = SigningKeyFactory(organization=gary.organization)
+    for quantity in ("300", "200"):
+        body = signed_request(connection, key, quantity=quantity, currency="btc")
+        amount = body.pop("amount")
+        allocation = allocation_create(
+            enterprise=gary.organization,
+            connection_id=connection.pk,
+            currency="btc",
+            quantity=int(amount["quantity"]),
+            client_external_id=body.pop("clientExternalId"),
+            initiated_by="test",
+            **body,
+        )
+        assert allocation.status == "reserved"
+    assert client_balances(enterprise=gary.organization).balances["btc"] == Balance(available=500, held=500)
+
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/network/incoming/allocations?status=reserved")
+    incoming = page.get_by_test_id("incoming-allocations")
+    expect(incoming.locator("tbody tr")).to_have_count(2)
+    expect(incoming).to_contain_text("Globex Trading")
+
+    decide(page, "300 btc", "Confirm (clear)", "acme-1")
+    expect(page.get_by_text("Allocation cleared.")).to_be_visible()
+    page.goto(f"{live_server.url}/network/incoming/allocations?status=reserved")
+    decide(page, "200 btc", "Refuse (release)", "acme-2", reason="Over our limit")
+    expect(page.get_by_text("Allocation released.")).to_be_visible()
+    page.goto(f"{live_server.url}/network/incoming/allocations?status=reserved")
+    expect(incoming.locator("tbody tr")).to_have_text(["No allocations match this filter."])
+    page.screenshot(path=SCREENSHOTS / "e2e_partner_decisions.png", full_page=True)
+    page.context.close()
+
+    assert sorted(Allocation.objects.values_list("status", "partner_external_id")) == [
+        ("cleared", "acme-1"),
+        ("released", "acme-2"),
+    ]
+    assert client_balances(enterprise=gary.organization).balances["btc"] == Balance(available=700, held=300)
