@@ -32,10 +32,11 @@ class LicenseInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "id", "parent", "created_at"]
-    search_fields = ["name", "id"]
+    list_display = ["name", "slug", "id", "parent", "created_at"]
+    search_fields = ["name", "slug", "id"]
     list_filter = ["created_at"]
     autocomplete_fields = ["parent"]
+    prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["id", "created_at", "updated_at"]
     inlines = [MembershipInline, LicenseInline]
 

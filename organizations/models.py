@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.timezone import now
+from django_countries.fields import CountryField
 
 from config.crypto import EncryptedTextField
 
@@ -42,6 +44,8 @@ class Organization(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
+    # The tenant name of the seed-001 partner API (`X-Servitly-Tenant: acme`): lowercase letters, digits, hyphens.
+    slug = models.SlugField(max_length=63, unique=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -50,6 +54,9 @@ class Organization(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("id")), name="organization_not_own_parent"),
             models.CheckConstraint(condition=~Q(name=""), name="organization_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(slug__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"), name="organization_slug_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -286,3 +293,195 @@ class OrganizationConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host} → {self.guest} ({self.status})"
+
+
+# --- organization partners and invitations (DESIGN.md §5) -----------------------------------------------------------
+
+SALES_AMOUNT_MAX = 2_147_483_647
+
+
+class PartnerType(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    SUPPLIER = "supplier", "Supplier"
+
+
+class PartnerInvitationStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    ACCEPTED = "accepted", "Accepted"
+
+
+class OrganizationPartner(models.Model):
+    """A business partner an organization keeps a record of (seeds 002/003, with the fields of seed 001).
+
+    One table for both dialects: the fields one dialect requires and the other lacks (seed 001 has no email, sales
+    amount, address...) are blank/null here and required at that dialect's edge. Text fields are "" when absent.
+    `country_code` is ISO 3166-1 alpha-2 (django-countries validates against the real list), `timezone` an IANA
+    name, `properties` a string → string map; `code` is unique within the organization when given (not "").
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="partners")
+    # Seed 001's `organization {id}`: the organization the partner sits under, the owner or one of its
+    # sub-organizations; null means the owner itself.
+    parent_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    company_name = models.CharField(max_length=100)
+    sales_amount = models.BigIntegerField(null=True, blank=True)
+    partner_type = models.CharField(max_length=16, choices=PartnerType.choices, blank=True, default="")
+    email = models.EmailField(max_length=100, blank=True, default="")
+    frequency = models.CharField(max_length=30, blank=True, default="")
+    payment_terms = models.CharField(max_length=50, blank=True, default="")
+    address = models.CharField(max_length=500, blank=True, default="")
+    city = models.CharField(max_length=100, blank=True, default="")
+    state = models.CharField(max_length=100, blank=True, default="")
+    postal_code = models.CharField(max_length=30, blank=True, default="")
+    country_code = CountryField(blank=True, default="")
+    company_registration_number = models.CharField(max_length=255, blank=True, default="")
+    code = models.CharField(max_length=100, blank=True, default="")
+    timezone = models.CharField(max_length=64, blank=True, default="")
+    customer_count = models.BigIntegerField(null=True, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    invitation_status = models.CharField(  # "" (the API's null): never invited
+        max_length=16, choices=PartnerInvitationStatus.choices, blank=True, default=""
+    )
+    guest_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now, editable=False)  # `timezone` is a field here
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"], condition=~Q(code=""), name="organization_partner_code_unique"
+            ),
+            models.CheckConstraint(condition=~Q(company_name=""), name="organization_partner_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(sales_amount__isnull=True) | Q(sales_amount__gte=0, sales_amount__lte=SALES_AMOUNT_MAX),
+                name="organization_partner_sales_amount_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(partner_type__in=["", *PartnerType.values]), name="organization_partner_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_count__isnull=True) | Q(customer_count__gte=0),
+                name="organization_partner_customer_count_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(invitation_status__in=["", *PartnerInvitationStatus.values]),
+                name="organization_partner_invitation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(guest_organization__isnull=True) | Q(invitation_status=PartnerInvitationStatus.ACCEPTED),
+                name="organization_partner_guest_only_when_accepted",
+            ),
+        ]
+        indexes = [
+            # The list's orderings (ties by id) and the scope; search is a scan of one organization's rows.
+            models.Index(fields=["organization", "created_at", "id"], name="org_partner_created"),
+            models.Index(fields=["organization", "company_name", "id"], name="org_partner_company_name"),
+            models.Index(fields=["organization", "sales_amount", "id"], name="org_partner_sales_amount"),
+            models.Index(fields=["organization", "partner_type", "id"], name="org_partner_partner_type"),
+            models.Index(fields=["organization", "email", "id"], name="org_partner_email"),
+            models.Index(fields=["organization", "frequency", "id"], name="org_partner_frequency"),
+            models.Index(fields=["organization", "payment_terms", "id"], name="org_partner_payment_terms"),
+        ]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+
+class InvitationKind(models.TextChoices):
+    GUEST = "guest", "Guest organization"  # join the network as the host's connected guest organization
+    MEMBER = "member", "Member"  # join the organization as a member, with `role`
+
+
+class InvitationStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+
+
+class Invitation(models.Model):
+    """An invitation by email, from an organization: to become its connected guest organization (GUEST, optionally
+    for one of its partner records) or one of its members (MEMBER, with a role). The token in the email's link is
+    stored hashed (sha256): the database alone cannot accept an invitation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=InvitationKind.choices)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True, default="")  # MEMBER only
+    partner = models.ForeignKey(
+        OrganizationPartner, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
+    # GUEST: the sub-organization of the host that invites (the API's `parent_organization_id`), else the host.
+    parent_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.SENT)
+    expired_at = models.DateTimeField()
+    archived = models.BooleanField(default=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_invitation_sent_at = models.DateTimeField(null=True, blank=True)
+    last_invitation_sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=InvitationKind.values), name="invitation_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=InvitationStatus.values), name="invitation_status_valid"),
+            models.CheckConstraint(
+                condition=(Q(kind=InvitationKind.MEMBER) & Q(role__in=Role.values))
+                | (Q(kind=InvitationKind.GUEST) & Q(role="")),
+                name="invitation_role_for_members_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=InvitationStatus.ACCEPTED, accepted_at__isnull=False)
+                | (~Q(status=InvitationStatus.ACCEPTED) & Q(accepted_at__isnull=True)),
+                name="invitation_accepted_at_when_accepted",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "kind", "created_at", "id"], name="invitation_org_created"),
+            models.Index(fields=["status", "expired_at"], name="invitation_status_expiry"),  # the expiry sweep
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} invitation to {self.email}"
+
+
+class InvitationEmail(models.Model):
+    """One request to send an invitation's email (the first send, each resend). The Celery task that sends it
+    claims the row first (`claimed_at`, committed) and records `sent_at` after the SMTP server took the message:
+    a redelivered task finds it claimed or sent and does not send again (at most once per request)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="emails")
+    requested_at = models.DateTimeField(default=timezone.now, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(claimed_at__isnull=False), name="invitation_email_sent_claimed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"email {self.id} of {self.invitation_id}"

@@ -1,6 +1,7 @@
 """Writes of the organizations app. Keyword-only, atomic, raising domain errors from organizations.errors."""
 
 import json
+import re
 import secrets
 import uuid
 from datetime import datetime
@@ -9,8 +10,9 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
-from config.errors import FieldError, Forbidden, ValidationFailed
+from config.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from config.validators import clean_display_name
 from organizations import signing
 from organizations.errors import (
@@ -52,10 +54,32 @@ LAST_USED_RESOLUTION_SECONDS = 60
 # --- organizations and members -------------------------------------------------------------------------------
 
 
+def organization_slug(name: str) -> str:
+    """A free slug for an organization named `name`: its letters and digits in lowercase joined by hyphens
+    ("Acme Exchange" → "acme-exchange"), "-2", "-3"... when taken. The seed-001 API's tenant name."""
+    base = re.sub(r"-{2,}", "-", slugify(name).replace("_", "-")).strip("-")[:55].strip("-") or "organization"
+    taken = set(Organization.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
 @transaction.atomic
 def organization_create(*, name: str, owner=None, parent: Organization | None = None) -> Organization:
+    """A new organization (with `owner` as its owner). Its slug comes from the name; two creates racing for the
+    same slug: the unique index refuses the second, which takes the next one."""
     name = clean_display_name("name", name)
-    organization = Organization.objects.create(name=name, parent=parent)
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                organization = Organization.objects.create(name=name, slug=organization_slug(name), parent=parent)
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise Conflict("Could not choose a free slug for the organization; try again.")
     if owner is not None:
         Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
     return organization

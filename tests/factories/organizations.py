@@ -36,6 +36,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
         model = Organization
 
     name = factory.Sequence(lambda n: f"Organization {n}")
+    slug = factory.Sequence(lambda n: f"organization-{n}")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -33,3 +33,21 @@ def test_api_client_name_and_signing_key_label_refuse_invisible_characters():
     assert {e.field for e in raised.value.errors} == {"label", "public_key"}
     assert not ApiClient.objects.exists() and not SigningKey.objects.exists()
     assert services.signing_key_create(organization=organization, label="HSM", public_key=PUBLIC_KEY).label == "HSM"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Acme Exchange", "acme-exchange"),
+        ("  Über_Trade  GmbH & Co. ", "uber-trade-gmbh-co"),
+        ("☃☃☃", "organization"),
+        ("x" * 200, "x" * 55),
+    ],
+)
+def test_an_organization_gets_a_slug_from_its_name(name, slug):
+    assert services.organization_create(name=name).slug == slug
+
+
+def test_slugs_stay_unique():
+    slugs = [services.organization_create(name="Acme").slug for _ in range(3)]
+    assert slugs == ["acme", "acme-2", "acme-3"]

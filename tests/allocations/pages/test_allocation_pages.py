@@ -228,9 +228,7 @@ def test_the_dashboard_pages_through_many_connections(owner, enterprise, connect
     names = re.findall(r'<a href="/network/connections/[^"]+">([^<]+)</a>', first + second)
     assert sorted(names) == sorted(["Main at Bravo", *(f"Extra {n:02}" for n in range(29))])
     # the totals count every connection, not only the page's
-    assert [re.findall(r'<td class="num mono">(\d+)</td>', row) for row in rows(second, "balances")] == [
-        ["966", "34"]
-    ]
+    assert [re.findall(r'<td class="num mono">(\d+)</td>', row) for row in rows(second, "balances")] == [["966", "34"]]
 
 
 def test_staff_see_allocations_read_only_in_the_admin(client, owner, connection):
