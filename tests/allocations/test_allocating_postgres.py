@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import OperationalError, transaction
 from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 
 from allocations import allocating
 from allocations.ledger import ledger_differences
@@ -242,3 +243,16 @@ def test_a_posting_locks_its_accounts_not_their_currency(connection, signing_key
     finally:
         release.set()
         thread.join()
+
+
+def test_an_allocation_costs_eleven_statements(connection, signing_key, tbtc):
+    """The hot path's round trips, counted (not timed): BEGIN, connection, currency and its support, signing keys,
+    nonce, accounts locked, balances, transaction, entries, allocation, COMMIT. A change that adds one (a savepoint,
+    a look-up) fails here and should say why in the README's benchmark notes."""
+    fund(connection.client, tbtc, 1_000)
+    allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))  # the accounts exist now
+    with CaptureQueriesContext(db_connection) as statements:
+        allocation = allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))
+    assert allocation.status == "cleared"
+    assert len(statements.captured_queries) == 11, [q["sql"][:80] for q in statements.captured_queries]
+    assert not [q for q in statements.captured_queries if "SAVEPOINT" in q["sql"]]
