@@ -25,6 +25,7 @@ from config.api.dialects import SERVITLY
 from config.api.fields import StrictCharField, StrictIntegerField, StrictUUIDField
 from config.api.pagination import MAX_OFFSET
 from config.api.permissions import PerMethod
+from config.api.schema import error_response
 from config.api.validation import validated
 from organizations import partnering, selectors
 from organizations.access import TENANT_HEADER, caller_for_request, tenant_resolve
@@ -224,7 +225,7 @@ class NetworkPartnerViewSet(ListModelMixin, ServitlyTenantViewSet):
         description="Required permissions: READ_PARTNER, WRITE_PARTNER. `creationTimestamp` and `id` in the body are "
         "ignored (read-only).",
         request=ServitlyPartnerInput,
-        responses={201: ServitlyPartnerOutput},
+        responses={201: ServitlyPartnerOutput, 404: error_response(SERVITLY, 404, "Resource was not found")},
         examples=[SEED_001_EXAMPLE],
     )
     def create(self, request):
