@@ -8,7 +8,14 @@ Unknown body fields are ignored, as everywhere in this API (read-only fields suc
 
 from rest_framework import serializers
 
-from config.api.fields import QueryListField, QueryTextField, StrictCharField, StrictIntegerField, StrictUUIDField
+from config.api.fields import (
+    QueryChoiceField,
+    QueryListField,
+    QueryTextField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
+)
 from organizations.models import SALES_AMOUNT_MAX, PartnerInvitationStatus, PartnerType
 from organizations.partnering import COUNT_MAX, PROPERTY_VALUE_MAX
 from organizations.selectors import PARTNER_ORDER_FIELDS, PARTNER_SEARCH_FIELDS
@@ -146,13 +153,16 @@ class OrganizationPartnerListQuery(serializers.Serializer):
         child=serializers.ChoiceField(choices=[*PartnerInvitationStatus.values, "none"]),
         help_text="Only these invitation statuses (repeat); `none`: never invited.",
     )
-    search_field = serializers.ChoiceField(
+    search_field = QueryChoiceField(
         choices=PARTNER_SEARCH_FIELDS, default="company_name", help_text="The field `search_text` looks in."
     )
     search_text = QueryTextField(
-        required=False, max_length=100, help_text="Case-insensitive text the search field contains."
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Case-insensitive text the search field contains (empty: no search).",
     )
-    order_by = serializers.ChoiceField(
+    order_by = QueryChoiceField(
         choices=PARTNER_ORDER_FIELDS, required=False, help_text="Sort key (default: creation time)."
     )
-    order_dir = serializers.ChoiceField(choices=["asc", "desc"], default="asc", help_text="Sort direction.")
+    order_dir = QueryChoiceField(choices=["asc", "desc"], default="asc", help_text="Sort direction.")
