@@ -208,6 +208,7 @@ class NetworkPartnerViewSet(ListModelMixin, ServitlyTenantViewSet):
         "country_code": ("country",),
         "customer_count": ("customerCount",),
         "parent_organization": ("organization", "id"),
+        "properties": ("properties",),  # its keys are the client's own names: never camel-cased
     }
 
     def get_queryset(self):

@@ -120,6 +120,13 @@ def test_validation_is_400_naming_the_field_in_seed_names(api, headers, body, me
     assert not OrganizationPartner.objects.exists()
 
 
+def test_property_names_are_named_as_sent(api, headers):
+    long_key = "snake_key_" + "x" * 100  # too long: the domain's rule, not the edge's
+    response = post(api, {"name": "A", "properties": {long_key: "v", "ok_key": "v"}}, headers)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(f"properties.{long_key}: Names are 1 to 100")
+
+
 def test_several_failing_fields_are_named_in_one_message(api, organization, headers):
     OrganizationPartnerFactory(organization=organization, code="TAKEN")
     response = post(api, {"name": "A", "code": "TAKEN", "country": "XX", "customerCount": 1.5}, headers)
