@@ -28,6 +28,7 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("api/v1/", include("organizations.api.urls")),
+    path("api/servitly/", include("organizations.api.servitly")),  # seed 001's partner API
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("partners.api.urls")),
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("allocations.api.urls")),
     path("network/", include("allocations.urls")),  # partners.urls and the allocation pages

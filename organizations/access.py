@@ -5,16 +5,23 @@
 Self (same organization), Host (the requester invited the target, which accepted), Guest (the reverse).
 """
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from config.errors import Forbidden, ValidationFailed
 from organizations.models import ROLE_PERMISSIONS, ApiClient, Organization
-from organizations.selectors import membership_roles_for_user, organization_connection_between
+from organizations.selectors import (
+    membership_roles_for_user,
+    organization_connection_between,
+    organization_for_member_by_slug,
+)
 
 REQUESTER_HEADER = "Requester-Organization-ID"
 TARGET_HEADER = "Target-Organization-ID"
+TENANT_HEADER = "X-Servitly-Tenant"
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 class Scenario(StrEnum):
@@ -116,3 +123,32 @@ def access_resolve(*, caller: Caller, headers) -> Access:
     if connection.host_id == requester_id:
         return Access(connection.host, connection.guest, Scenario.HOST, permissions)
     return Access(connection.guest, connection.host, Scenario.GUEST, permissions)
+
+
+@dataclass(frozen=True)
+class Tenant:
+    organization: Organization
+    permissions: frozenset[str]
+
+
+def tenant_resolve(*, caller: Caller, headers) -> Tenant:
+    """The organization `X-Servitly-Tenant` names by its slug (seed 001), which must be one of the caller's.
+
+    A missing header is malformed input; a slug that names no organization and one of an organization the caller
+    does not belong to get the same Forbidden, so a stranger learns nothing about which slugs exist.
+    """
+    raw = headers.get(TENANT_HEADER)
+    if raw is None or raw.strip() == "":
+        raise ValidationFailed.single(TENANT_HEADER, "Header required.", "required", source="header", wire_names=True)
+    slug = raw.strip().lower()
+    refused = Forbidden("The tenant is not one of the caller's organizations.")
+    if len(slug) > 63 or not _SLUG.fullmatch(slug):
+        raise refused
+    if caller.bound_organization is not None:  # a token: its one organization, already loaded
+        organization = caller.bound_organization if caller.bound_organization.slug == slug else None
+    else:
+        organization = organization_for_member_by_slug(user=caller.user, slug=slug)
+    permissions = caller.permissions_in(organization.pk) if organization is not None else None
+    if permissions is None:
+        raise refused
+    return Tenant(organization=organization, permissions=permissions)

@@ -66,6 +66,17 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _storable(text: str) -> bool:
+    """Text a database can hold: no NUL (PostgreSQL refuses it) and no lone surrogate (it has no UTF-8 form)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def partner_clean(*, organization: Organization, data: dict, partner: OrganizationPartner | None = None) -> dict:
     """`data` (a subset of EDITABLE_FIELDS) checked and normalised: texts stripped, `country_code` upper-case,
     `partner_type` and `timezone` checked against their lists. Raises ValidationFailed naming every failing field.
@@ -88,8 +99,8 @@ def partner_clean(*, organization: Organization, data: dict, partner: Organizati
         value = value.strip()
         if len(value) > limit:
             fail(field, f"Must be at most {limit} characters.", "max_length")
-        elif "\x00" in value:
-            fail(field, "Must not contain NUL characters.", "invalid_character")
+        elif not _storable(value):
+            fail(field, "Must not contain NUL characters or lone surrogates.", "invalid_character")
         else:
             cleaned[field] = value
     if "company_name" in cleaned:
@@ -165,13 +176,18 @@ def _clean_properties(value, cleaned: dict, errors: list[FieldError]) -> None:
         return
     before = len(errors)
     for key, item in value.items():
-        if not 1 <= len(key) <= PROPERTY_KEY_MAX or "\x00" in key:
-            errors.append(FieldError(("properties", key), f"Names are 1 to {PROPERTY_KEY_MAX} characters.", "invalid"))
+        if not isinstance(key, str) or not 1 <= len(key) <= PROPERTY_KEY_MAX or not _storable(key):
+            msg = f"Names are 1 to {PROPERTY_KEY_MAX} characters of text."
+            errors.append(FieldError(("properties", key), msg, "invalid"))
         elif not isinstance(item, str):
             errors.append(FieldError(("properties", key), "Property values must be strings.", "invalid_type"))
-        elif len(item) > PROPERTY_VALUE_MAX or "\x00" in item:
+        elif len(item) > PROPERTY_VALUE_MAX or not _storable(item):
             errors.append(
-                FieldError(("properties", key), f"Values are at most {PROPERTY_VALUE_MAX} characters.", "max_length")
+                FieldError(
+                    ("properties", key),
+                    f"Values are text of at most {PROPERTY_VALUE_MAX} characters, without NUL characters.",
+                    "max_length" if len(item) > PROPERTY_VALUE_MAX else "invalid_character",
+                )
             )
     if len(errors) == before:
         cleaned["properties"] = dict(value)

@@ -32,6 +32,11 @@ def membership_list(*, organization: Organization) -> QuerySet[Membership]:
     return Membership.objects.filter(organization=organization).select_related("user").order_by("user__username", "id")
 
 
+def organization_for_member_by_slug(*, user, slug: str) -> Organization | None:
+    """The organization with that slug, if `user` is a member of it."""
+    return Organization.objects.filter(slug=slug, memberships__user=user).first()
+
+
 def membership_roles_for_user(*, user) -> dict[uuid.UUID, str]:
     return dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
 

@@ -6,10 +6,16 @@ create or a refusal (`V1ClearedAllocation` and its siblings: no `type`, `reason`
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.fields import empty
 
 from allocations.models import PARTNER_FINAL_STATUSES, AllocationStatus, AllocationType
-from config.api.fields import QueryListField, QueryTextField, StrictCharField, StrictUUIDField
+from config.api.fields import (
+    QueryChoiceField,
+    QueryListField,
+    QueryTextField,
+    QueryValueMixin,
+    StrictCharField,
+    StrictUUIDField,
+)
 from partners.amounts import MAX_AMOUNT_DIGITS, format_amount
 from partners.api.fields import AmountStringField
 
@@ -36,18 +42,6 @@ class PositiveAmountStringField(AmountStringField):
         if value <= 0:
             self.fail("not_positive")
         return value
-
-
-class QueryValueMixin:
-    """A single-valued query parameter: given empty (`?sortField=`) it is refused, not read as absent (DRF's
-    reading of an HTML form's empty input)."""
-
-    def get_value(self, dictionary):
-        return dictionary.get(self.field_name, empty)
-
-
-class QueryChoiceField(QueryValueMixin, serializers.ChoiceField):
-    pass
 
 
 class QueryDateTimeField(QueryValueMixin, serializers.DateTimeField):

@@ -1,4 +1,9 @@
-"""The two API dialects' error bodies (DESIGN.md §2). Both render the same normalised `ApiError`."""
+"""The API dialects' error bodies (DESIGN.md §2). Each renders the same normalised `ApiError`.
+
+- network (`/api/network/...`): `{"error", "name", "requestId"}`, validation 400;
+- organization (`/api/v1/...`): `{"detail": [{"loc", "msg", "type", "code"}]}`, validation 422;
+- servitly (`/api/servitly/...`, seed 001's partner resource): `{"message"}`, validation 400.
+"""
 
 import re
 
@@ -7,6 +12,7 @@ from django.http import JsonResponse
 from config.errors import ApiError, FieldError
 
 NETWORK_PREFIX = "/api/network/"
+SERVITLY_PREFIX = "/api/servitly/"
 API_PREFIX = "/api/"
 
 # The network dialect's `name` for errors that have no more specific domain code.
@@ -119,6 +125,35 @@ _PYDANTIC_TYPES = {
 }
 
 
+class ServitlyDialect(Dialect):
+    """Seed 001's `{"message": "..."}`. The statuses the seed documents keep its exact messages (typo included: a
+    client may match on them); validation is 400 with a message naming each failing field by its wire name
+    (`customerCount`, `organization.id`, `properties.foo`)."""
+
+    name = "servitly"
+    validation_status = 400
+    MESSAGES = {
+        401: "User not authenticated",
+        403: "User not authorized",
+        404: "Resource not found",
+        429: "API call rate limit exeeded",
+        500: "Internal Server Error",
+    }
+
+    def body(self, error: ApiError, request_id: str) -> dict:
+        if error.status in self.MESSAGES:
+            return {"message": self.MESSAGES[error.status]}
+        if error.errors:
+            return {"message": " ".join(self._describe(e) for e in error.errors)}
+        return {"message": error.message}
+
+    @classmethod
+    def _describe(cls, e: FieldError) -> str:
+        name = NetworkDialect.field_name(e) if e.path else ""
+        msg = e.msg if e.msg.endswith((".", "!", "?")) else f"{e.msg}."
+        return f"{name}: {msg}" if name else msg
+
+
 def _camel(name: str) -> str:
     """client_dispute_window_minutes → clientDisputeWindowMinutes (names already in camelCase stay as they are)."""
     head, *rest = name.split("_")
@@ -135,12 +170,15 @@ def _pydantic_type(code: str) -> str:
 
 NETWORK = NetworkDialect()
 ORGANIZATION = OrganizationDialect()
+SERVITLY = ServitlyDialect()
 
 
 def dialect_for_path(path: str) -> Dialect | None:
     """The dialect that owns a URL path, or None for non-API paths (pages, admin)."""
     if path.startswith(NETWORK_PREFIX):
         return NETWORK
+    if path.startswith(SERVITLY_PREFIX):
+        return SERVITLY
     if path.startswith(API_PREFIX):
         return ORGANIZATION
     return None

@@ -24,6 +24,9 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     dialect = getattr(view, "dialect", None) or dialect_for_path(request.path if request is not None else "")
     dialect = dialect or ORGANIZATION
     error = to_api_error(exc, validation_status=dialect.validation_status)
+    names = getattr(view, "wire_field_names", None)
+    if names and error.errors:
+        error.errors = [wire_named(e, names) for e in error.errors]
     if error.status == 401:  # RFC 6750: tell the client which scheme to use
         error.headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
     if error.status >= 500:
@@ -64,6 +67,14 @@ def to_api_error(exc: Exception, *, validation_status: int) -> ApiError:
     if isinstance(exc, SuspiciousOperation):  # Django answers these 400 outside the API too
         return ApiError(status=400, message="Bad request.")
     return ApiError(status=500, message="Internal server error.")
+
+
+def wire_named(e: FieldError, names: dict[str, tuple[str, ...]]) -> FieldError:
+    """A domain error on a field whose wire name is not the dialect's usual mapping of its domain name (the view's
+    `wire_field_names`, e.g. parent_organization → ("organization", "id")), renamed to its wire path."""
+    if e.wire_names or not e.path or e.path[0] not in names:
+        return e
+    return FieldError((*names[e.path[0]], *e.path[1:]), e.msg, e.code, source=e.source, wire_names=True)
 
 
 def flatten_validation_detail(detail, prefix: tuple = (), *, source: str = "body") -> list[FieldError]:

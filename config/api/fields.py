@@ -151,3 +151,15 @@ class QueryTextField(serializers.CharField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("validators", [NO_NUL_CHARACTERS])
         super().__init__(**kwargs)
+
+
+class QueryValueMixin:
+    """A single-valued query parameter: given empty (`?sortField=`) it is refused, not read as absent (DRF's
+    reading of an HTML form's empty input)."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
+class QueryChoiceField(QueryValueMixin, serializers.ChoiceField):
+    pass

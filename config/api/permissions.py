@@ -4,6 +4,7 @@ Every API view declares one `permission_rule` (see `config.api.views.ApiViewMixi
 
 - `Resource("PARTNER")`: GET/HEAD need READ_PARTNER, POST/PUT/PATCH WRITE_PARTNER, DELETE DELETE_PARTNER;
 - `PerMethod(GET="READ_NETWORK", POST="WRITE_NETWORK")`: an explicit map; a method it does not name is refused;
+  a method may need several codes at once (`POST=("READ_PARTNER", "WRITE_PARTNER")`);
 - `Always("MANAGE_ORGANIZATION")`: one permission for every method;
 - `AUTHENTICATED`: any authenticated caller, no permission code (e.g. "my organizations");
 - `PUBLIC`: anonymous callers too (the token endpoints).
@@ -42,17 +43,22 @@ class Rule:
         """The permission code `method` needs; None when being authenticated (or anonymous, for PUBLIC) is enough."""
         raise NotImplementedError
 
+    def permissions_for(self, method: str) -> tuple[str, ...]:
+        """Every permission code `method` needs (all of them); empty when being authenticated is enough."""
+        code = self.permission_for(method)
+        return (code,) if code is not None else ()
+
     def codes(self) -> set[str]:
         """Every permission code this rule can ask for (checked against the known codes by a test)."""
-        return {code for method in HANDLER_METHODS if self.covers(method) and (code := self.permission_for(method))}
+        return {code for method in HANDLER_METHODS if self.covers(method) for code in self.permissions_for(method)}
 
     def check(self, method: str, permissions: Iterable[str] | None) -> None:
         method = "GET" if method == "HEAD" else method
         if not self.covers(method):
             raise Forbidden(f"{method} is not allowed here.")
-        code = self.permission_for(method)
-        if code is not None and (permissions is None or code not in permissions):
-            raise Forbidden(f"This action needs the {code} permission.")
+        for code in self.permissions_for(method):
+            if permissions is None or code not in permissions:
+                raise Forbidden(f"This action needs the {code} permission.")
 
 
 class Resource(Rule):
@@ -72,7 +78,9 @@ class Resource(Rule):
 
 
 class PerMethod(Rule):
-    def __init__(self, **codes: str | None) -> None:
+    """`PerMethod(GET="READ_X", POST=("READ_X", "WRITE_X"))`: a code, several codes (all needed), or None."""
+
+    def __init__(self, **codes: str | tuple[str, ...] | None) -> None:
         unknown = set(codes) - set(HANDLER_METHODS)
         if unknown:
             raise ValueError(f"PerMethod: not HTTP methods: {', '.join(sorted(unknown))}")
@@ -82,7 +90,14 @@ class PerMethod(Rule):
         return method in self.map
 
     def permission_for(self, method: str) -> str | None:
-        return self.map[method]
+        codes = self.permissions_for(method)
+        return codes[0] if codes else None
+
+    def permissions_for(self, method: str) -> tuple[str, ...]:
+        codes = self.map[method]
+        if codes is None:
+            return ()
+        return (codes,) if isinstance(codes, str) else tuple(codes)
 
     def __repr__(self) -> str:
         return f"PerMethod({self.map!r})"

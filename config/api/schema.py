@@ -6,7 +6,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
-from config.api.dialects import NETWORK, ORGANIZATION, Dialect
+from config.api.dialects import NETWORK, ORGANIZATION, SERVITLY, Dialect
 from config.api.views import ApiViewMixin
 
 
@@ -42,6 +42,10 @@ class OrganizationErrorOutput(serializers.Serializer):
     detail = OrganizationErrorItemOutput(many=True)
 
 
+class ServitlyErrorOutput(serializers.Serializer):
+    message = serializers.CharField(help_text="The error response.")
+
+
 _DESCRIPTIONS = {
     400: "Invalid request",
     401: "Not authenticated (missing, wrong, expired or revoked credentials)",
@@ -55,7 +59,11 @@ _DESCRIPTIONS = {
 }
 
 
-_ERROR_OUTPUTS = {NETWORK.name: NetworkErrorOutput, ORGANIZATION.name: OrganizationErrorOutput}
+_ERROR_OUTPUTS = {
+    NETWORK.name: NetworkErrorOutput,
+    ORGANIZATION.name: OrganizationErrorOutput,
+    SERVITLY.name: ServitlyErrorOutput,
+}
 
 
 def error_response(dialect: Dialect, status: int, description: str | None = None) -> OpenApiResponse:

@@ -32,6 +32,9 @@ class ApiViewMixin:
     schema_parameters: ClassVar[list] = []
     # Query parameters of the `list` action (besides the paginator's), read with `self.query()`.
     filter_serializer: ClassVar[type[Serializer] | None] = None
+    # Domain field names whose wire path differs from the dialect's usual mapping (snake_case as is, camelCase for
+    # network): {"parent_organization": ("parent_organization_id",)}. Applied to the domain errors the view raises.
+    wire_field_names: ClassVar[dict[str, tuple[str, ...]]] = {}
     # No OPTIONS: the API's description is /api/schema/.
     http_method_names = ["get", "post", "put", "patch", "delete", "head"]
 

@@ -1,13 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from organizations.api import views
+from organizations.api import partner_views, views
 
 router = SimpleRouter(trailing_slash=False, use_regex_path=False)
 router.register("organizations", views.OrganizationListViewSet, basename="api-organization")
 router.register("members", views.MemberViewSet, basename="api-member")
 router.register("api-clients", views.ApiClientViewSet, basename="api-client")
 router.register("signing-keys", views.SigningKeyViewSet, basename="api-signing-key")
+router.register("partners", partner_views.PartnerViewSet, basename="api-partner")
 
 urlpatterns = [
     path("oauth2/token", views.ClientTokenView.as_view(), name="api-oauth2-token"),

@@ -9,7 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from organizations.tokens import signing_key
 from tests.conftest import bearer, org_headers
-from tests.factories.organizations import LicenseFactory, MembershipFactory
+from tests.factories.organizations import LicenseFactory, MembershipFactory, OrganizationPartnerFactory
 from tests.factories.partners import ConnectionFactory, NetworkClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,9 @@ NETWORK_BODY_OPERATIONS = [
     ("PUT", "/api/network/v1/enterprises/{enterpriseId}/partners/allocations"),
     ("PUT", "/api/network/v1/enterprises/{enterpriseId}/partners/deallocations"),
 ]
+# Organization partners, in the organization dialect ({id}: a partner record) and seed 001's.
+PARTNER_BODY_OPERATIONS = [("POST", "/api/v1/partners"), ("PATCH", "/api/v1/partners/{id}")]
+SERVITLY_BODY_OPERATIONS = [("POST", "/api/servitly/network/partners")]
 
 
 @pytest.fixture
@@ -56,7 +59,33 @@ def test_every_operation_with_a_body_is_listed_here():
         for method, operation in operations.items()
         if "requestBody" in operation
     }
-    assert with_body == set(BODY_OPERATIONS) | set(NETWORK_BODY_OPERATIONS)
+    assert with_body == {
+        *BODY_OPERATIONS,
+        *NETWORK_BODY_OPERATIONS,
+        *PARTNER_BODY_OPERATIONS,
+        *SERVITLY_BODY_OPERATIONS,
+    }
+
+
+@pytest.mark.parametrize(("method", "path"), PARTNER_BODY_OPERATIONS + SERVITLY_BODY_OPERATIONS)
+def test_a_body_over_the_upload_limit_answers_413_on_partner_operations(
+    api, organization, client_token, settings, method, path
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    partner = OrganizationPartnerFactory(organization=organization)
+    headers = {**client_token, **org_headers(organization), "HTTP_X_SERVITLY_TENANT": organization.slug}
+    body = json.dumps({"name": "x" * 2_000, "company_name": "x" * 2_000})
+
+    response = send(
+        api, method, path.format(id=partner.pk), content=body, content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 413
+    message = "The request body is larger than the 1000 bytes this API accepts."
+    if path.startswith("/api/servitly/"):
+        assert response.json() == {"message": message}
+    else:
+        assert response.json()["detail"][0]["msg"] == message
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)

@@ -176,3 +176,23 @@ def test_another_organizations_partner_is_not_found(organization):
         with pytest.raises(OrganizationPartnerNotFound):
             selectors.partner_get(organization=organization, partner_id=partner_id)
     assert selectors.partner_get(organization=partner.organization, partner_id=partner.pk) == partner
+
+
+def test_lone_surrogates_are_refused_like_nul_characters(organization):
+    """Found by the API's hostile-input tests: PostgreSQL cannot store a lone surrogate (no UTF-8 form); an edge
+    without a strict string field (the CSV import, a page) must still get a field error, not a database error."""
+    fields = failing_fields(
+        lambda: partner_create(
+            organization=organization,
+            company_name="A",
+            city="\ud800",
+            properties={"ok": "yes", "bad": "x\udc00", "\ud800": "v", "nul": "a\x00b"},
+        )
+    )
+    assert fields == {
+        ("city",): "invalid_character",
+        ("properties", "bad"): "invalid_character",
+        ("properties", "\ud800"): "invalid",
+        ("properties", "nul"): "invalid_character",
+    }
+    assert not OrganizationPartner.objects.exists()
