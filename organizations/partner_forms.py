@@ -107,8 +107,8 @@ class PartnerForm(DomainErrorForm):
 
     def __init__(self, *args, organization, partner: OrganizationPartner | None = None, **kwargs) -> None:
         self.organization, self.partner = organization, partner
-        if partner is not None and not kwargs.get("data") and not (args and args[0]):
-            kwargs.setdefault("initial", self.initial_for(partner))
+        if partner is not None:
+            kwargs["initial"] = {**self.initial_for(partner), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
 
     @staticmethod

@@ -187,7 +187,7 @@ def test_size_and_row_limits(organization, settings):
 def test_formula_cells_are_exported_as_text_and_imported_back(organization):
     OrganizationPartnerFactory(organization=organization, company_name="=HYPERLINK(1)", code="-5", properties={})
     lines = "".join(partner_export_lines(partners=partner_list(organization=organization)))
-    row = list(csv.DictReader(io.StringIO(lines)))[0]
+    row = next(iter(csv.DictReader(io.StringIO(lines))))
     assert (row["company_name"], row["code"]) == ("'=HYPERLINK(1)", "'-5")
     report = partner_import(organization=organization, content=lines.encode(), dry_run=True)
     assert report.rows[0].action == "unchanged"
