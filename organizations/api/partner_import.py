@@ -80,7 +80,11 @@ class PartnerImportView(OrganizationAPIView):
             "one over the size limit 413."
         ),
         request={"multipart/form-data": PartnerImportInput},
-        responses={200: PartnerImportOutput, 413: error_response(ORGANIZATION, 413)},
+        responses={
+            200: PartnerImportOutput,
+            413: error_response(ORGANIZATION, 413),
+            415: error_response(ORGANIZATION, 415, "The body is not multipart/form-data"),
+        },
         examples=[
             OpenApiExample(
                 "A dry run",
