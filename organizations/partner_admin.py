@@ -79,7 +79,7 @@ class OrganizationPartnerAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["partner_type", "invitation_status", "created_at"]
-    search_fields = ["company_name", "email", "code", "organization__name", "id"]
+    search_fields = ["company_name", "email", "code", "organization__name"]
     autocomplete_fields = ["organization", "parent_organization"]
     list_select_related = ["organization"]
     readonly_fields = ["id", "invitation_status", "guest_organization", "created_at", "updated_at"]

@@ -28,10 +28,10 @@ def form(organization, **changes) -> dict:
 
 
 def test_the_list_searches_and_filters(staff):
-    OrganizationPartnerFactory(company_name="Findable Ltd", partner_type="supplier", code="F-1")
+    OrganizationPartnerFactory(company_name="Findable Ltd", partner_type="supplier", code="FINDME-1")
     OrganizationPartnerFactory(company_name="Other Ltd")
     assert staff.get(CHANGELIST).status_code == 200
-    response = staff.get(CHANGELIST, {"q": "F-1"})
+    response = staff.get(CHANGELIST, {"q": "findme"})
     assert "Findable Ltd" in response.text and "Other Ltd" not in response.text
     response = staff.get(CHANGELIST, {"partner_type__exact": "supplier"})
     assert "Findable Ltd" in response.text and "Other Ltd" not in response.text
