@@ -5,7 +5,9 @@ import re
 import time
 import uuid
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 
 from config.api.dialects import dialect_for_path
 from config.api.exceptions import to_api_error
@@ -56,6 +58,33 @@ class RequestIdMiddleware:
 def _principal(request: HttpRequest) -> str:
     user = getattr(request, "user", None)  # DRF sets the token's principal here too
     return str(user) if user is not None and user.is_authenticated else "anonymous"
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose declared body is over REQUEST_MAX_BYTES (413) before anything reads it: Django's
+    own limit (DATA_UPLOAD_MAX_MEMORY_SIZE) leaves out uploaded files, which it would spool to disk whole, and the
+    CSRF check reads a form's body before any view could look at its size. API paths answer in their dialect."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.REQUEST_MAX_BYTES
+        if length <= limit:
+            return self.get_response(request)
+        message = f"The request is larger than the {limit // 1_000_000} MB this site accepts."
+        dialect = dialect_for_path(request.path)
+        if dialect is not None:
+            response = dialect.error_response(status=413, message=message, request_id=request.request_id)
+        else:
+            response = HttpResponse(
+                render_to_string("413.html", {"message": message}), status=413, content_type="text/html"
+            )
+        return response
 
 
 class ApiErrorFallbackMiddleware:

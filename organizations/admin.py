@@ -2,7 +2,10 @@
 
 from django.contrib import admin, messages
 
-from organizations import services
+from organizations import (
+    partner_admin,  # noqa: F401 - registers the partner records' screen
+    services,
+)
 from organizations.models import (
     ApiClient,
     CustodialSigningKey,

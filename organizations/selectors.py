@@ -184,3 +184,18 @@ def partner_get(*, organization: Organization, partner_id) -> OrganizationPartne
         return OrganizationPartner.objects.get(organization=organization, pk=partner_id)
     except (OrganizationPartner.DoesNotExist, ValueError, DjangoValidationError):
         raise OrganizationPartnerNotFound() from None
+
+
+def organization_guest_list(*, host: Organization) -> QuerySet[Organization]:
+    """The organizations connected to `host` as its guests (connected, not archived), by name: the ones whose
+    partner records the host may read."""
+    live = OrganizationConnection.objects.filter(
+        host=host, guest=OuterRef("pk"), status=OrganizationConnectionStatus.CONNECTED, archived=False
+    )
+    return Organization.objects.filter(Exists(live)).order_by("name", "id")
+
+
+def organization_guest_get(*, host: Organization, guest_id) -> Organization:
+    """One of `host`'s connected guest organizations; any other id (unrelated, its host, itself, malformed) raises
+    ObjectNotFound (404)."""
+    return get_or_404(organization_guest_list(host=host), pk=guest_id)

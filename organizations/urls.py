@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from organizations import views
+from organizations.partner_urls import urlpatterns as partner_urlpatterns
 
 # Only the account pages the product offers (no password reset by email yet), with our templates.
 account_urlpatterns = [
@@ -32,4 +33,5 @@ urlpatterns = [
     path("organizations/members", views.MemberListView.as_view(), name="org-members"),
     path("organizations/members/<uuid:pk>/role", views.MemberRoleView.as_view(), name="org-member-role"),
     path("organizations/members/<uuid:pk>/remove", views.member_remove, name="org-member-remove"),
+    *partner_urlpatterns,
 ]

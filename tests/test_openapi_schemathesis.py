@@ -30,8 +30,9 @@ from tests.factories.organizations import ApiClientFactory, LicenseFactory, Memb
 from tests.factories.partners import NetworkClientFactory
 
 # A schema-valid body may still be refused (422) by a rule the schema cannot state: an identifier of no user, a
-# public key that is not a point on the curve, a name holding an invisible character. For those operations a 422
-# is what a valid-looking request may get; every other check, and this one's other statuses, stay as they are.
+# public key that is not a point on the curve, a name holding an invisible character, a CSV file whose content is not
+# CSV. For those operations a 422 is what a valid-looking request may get; every other check, and this one's other
+# statuses, stay as they are.
 _DOMAIN_REFUSALS = ["2xx", "401", "403", "404", "409", "422", "429"]
 # The network API's signed creates also refuse a schema-valid body with 400 (a signature that does not verify, a
 # payload that is not the body, a used nonce), as the reference says; and every network operation may find no
@@ -46,7 +47,13 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
                     "include-name": f"POST {path}",
                     "checks": {"positive_data_acceptance": {"expected-statuses": _DOMAIN_REFUSALS}},
                 }
-                for path in ("/api/v1/members", "/api/v1/signing-keys", "/api/v1/api-clients", "/api/v1/partners")
+                for path in (
+                    "/api/v1/members",
+                    "/api/v1/signing-keys",
+                    "/api/v1/api-clients",
+                    "/api/v1/partners",
+                    "/api/v1/partners/import",
+                )
             ),
             # Partner records: a real country code, an IANA time zone, a code not taken, an email Django accepts.
             {

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -173,6 +174,14 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- Uploads. The largest file the site takes is a partner CSV import (organizations/partner_csv.py). A request
+# whose Content-Length is over REQUEST_MAX_BYTES is answered 413 before its body is read
+# (config.middleware.RequestSizeLimitMiddleware), so a 100 MB upload costs nothing; files over
+# FILE_UPLOAD_MAX_MEMORY_SIZE (Django's default, 2.5 MB) spool to a temporary file while they are read.
+PARTNER_IMPORT_MAX_BYTES = env.int("PARTNER_IMPORT_MAX_BYTES", default=10_000_000)
+PARTNER_IMPORT_MAX_ROWS = env.int("PARTNER_IMPORT_MAX_ROWS", default=20_000)
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=PARTNER_IMPORT_MAX_BYTES + 1_000_000)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

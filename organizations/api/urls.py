@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from organizations.api import partner_views, views
+from organizations.api.partner_import import PartnerImportView
 
 router = SimpleRouter(trailing_slash=False, use_regex_path=False)
 router.register("organizations", views.OrganizationListViewSet, basename="api-organization")
@@ -14,5 +15,6 @@ urlpatterns = [
     path("oauth2/token", views.ClientTokenView.as_view(), name="api-oauth2-token"),
     path("auth/token", views.UserTokenView.as_view(), name="api-auth-token"),
     path("organization", views.OrganizationDetailView.as_view(), name="api-organization-detail"),
+    path("partners/import", PartnerImportView.as_view(), name="api-partner-import"),
     *router.urls,
 ]

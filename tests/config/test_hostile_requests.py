@@ -23,6 +23,11 @@ BODY_OPERATIONS = [
     ("POST", "/api/v1/api-clients"),
     ("POST", "/api/v1/signing-keys"),
 ]
+# Operations whose body is multipart/form-data (a file): their files are limited by REQUEST_MAX_BYTES and their own
+# limits (tests/organizations/partner_pages/), their other fields by DATA_UPLOAD_MAX_MEMORY_SIZE (below).
+MULTIPART_BODY_OPERATIONS = [
+    ("POST", "/api/v1/partners/import"),
+]
 NETWORK_BODY_OPERATIONS = [
     ("POST", "/api/network/v1/enterprises/{enterpriseId}/partners"),
     ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/connections"),
@@ -61,6 +66,7 @@ def test_every_operation_with_a_body_is_listed_here():
     }
     assert with_body == {
         *BODY_OPERATIONS,
+        *MULTIPART_BODY_OPERATIONS,
         *NETWORK_BODY_OPERATIONS,
         *PARTNER_BODY_OPERATIONS,
         *SERVITLY_BODY_OPERATIONS,
@@ -86,6 +92,17 @@ def test_a_body_over_the_upload_limit_answers_413_on_partner_operations(
         assert response.json() == {"message": message}
     else:
         assert response.json()["detail"][0]["msg"] == message
+
+
+@pytest.mark.parametrize(("method", "path"), MULTIPART_BODY_OPERATIONS)
+def test_a_multipart_field_over_the_upload_limit_answers_413(api, caller, settings, method, path):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    headers, _ = caller
+
+    response = getattr(api, method.lower())(path, {"dry_run": "x" * 2_000}, format="multipart", **headers)
+
+    assert response.status_code == 413
+    assert response.json()["detail"][0]["type"] == "payload_too_large"
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)

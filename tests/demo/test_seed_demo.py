@@ -116,3 +116,25 @@ def test_seed_demo_funds_globex_once(tmp_path, capsys):
     run_seed(tmp_path, capsys)
     assert LedgerTransaction.objects.filter(kind="deposit").count() == 3
     assert ledger_differences() == []
+
+
+def test_seed_demo_gives_acme_its_slug_and_partner_records(tmp_path, capsys):
+    from organizations.models import Invitation, OrganizationPartner
+
+    run_seed(tmp_path, capsys)
+    run_seed(tmp_path, capsys)  # idempotent: nothing doubles
+
+    acme = Organization.objects.get(name="Acme Exchange")
+    globex = Organization.objects.get(name="Globex Trading")
+    assert acme.slug == "acme"
+    partners = OrganizationPartner.objects.filter(organization=acme)
+    assert partners.count() == 5
+    assert set(partners.values_list("partner_type", flat=True)) == {"customer", "supplier"}
+    assert partners.exclude(code="").count() == 4
+    assert len(set(partners.values_list("country_code", flat=True))) == 5
+    assert sorted(partners.values_list("invitation_status", flat=True)) == ["", "", "accepted", "invited", "invited"]
+    accepted = partners.get(invitation_status="accepted")
+    assert accepted.guest_organization == globex
+    assert OrganizationConnection.objects.filter(host=acme, guest=globex).exists()
+    assert Invitation.objects.filter(organization=acme).count() == 3
+    assert Invitation.objects.get(partner=accepted).accepted_organization == globex

@@ -7,9 +7,15 @@ kept in `.demo/api-clients.json`; signing private keys go to `.demo/<org>-signin
 The network: a partner config for Acme and Acme registered as a partner ("Acme Prime", token connection keys); a
 network client for Globex and a connection from Globex to Acme Prime, signed with Globex's demo signing key.
 Globex's network account is funded with tbtc and teth (a staff deposit), only while its balance is still 0.
+
+Acme has the slug `acme` (the seed-001 tenant) and five partner records (both types, five countries, four with
+codes): two invited, one (Globex Trading) accepted by Globex.
 """
 
+import hashlib
 import json
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from coincurve import PrivateKey
@@ -18,12 +24,27 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from allocations.ledger import AccountRef, account_balance
 from allocations.models import AccountKind
 from allocations.services import network_deposit
 from organizations import services
-from organizations.models import ALL_PERMISSIONS, ApiClient, License, Membership, Organization, Role, SigningKey
+from organizations.models import (
+    ALL_PERMISSIONS,
+    ApiClient,
+    Invitation,
+    InvitationKind,
+    InvitationStatus,
+    License,
+    Membership,
+    Organization,
+    OrganizationPartner,
+    PartnerInvitationStatus,
+    Role,
+    SigningKey,
+)
+from organizations.partnering import partner_create
 from organizations.signing import sign_message
 from partners import services as network
 from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
@@ -49,6 +70,68 @@ DEMO_PARTNER = {
 }
 DEMO_CONNECTION_NAME = "Globex at Acme Prime"
 DEMO_CONNECTION_NONCE = "demo-connection-globex-acme-prime"
+# Acme's partner records (seed 003 fields; seed 001's code, timezone, customer count and properties on some).
+# `invitation`: "invited" or "accepted" (by Globex), made as the invitation services would leave them.
+DEMO_ORGANIZATION_PARTNERS = [
+    {
+        "company_name": "Globex Trading",
+        "code": "ACME-C-001",
+        "partner_type": "customer",
+        "email": "gary@example.com",
+        "country_code": "US",
+        "city": "Springfield",
+        "state": "IL",
+        "postal_code": "62701",
+        "timezone": "America/Chicago",
+        "customer_count": 120,
+        "invitation": "accepted",
+    },
+    {
+        "company_name": "Initech Components",
+        "code": "ACME-S-001",
+        "partner_type": "supplier",
+        "email": "orders@initech.example",
+        "country_code": "DE",
+        "city": "Berlin",
+        "state": "BE",
+        "postal_code": "10115",
+        "timezone": "Europe/Berlin",
+        "invitation": "invited",
+    },
+    {
+        "company_name": "Umbrella Retail",
+        "code": "ACME-C-002",
+        "partner_type": "customer",
+        "email": "buyers@umbrella.example",
+        "country_code": "IT",
+        "city": "Rome",
+        "state": "RM",
+        "postal_code": "00184",
+        "timezone": "Europe/Rome",
+        "properties": {"region": "south", "tier": "gold"},
+        "invitation": "invited",
+    },
+    {
+        "company_name": "Stark Logistics",
+        "code": "ACME-S-002",
+        "partner_type": "supplier",
+        "email": "freight@stark.example",
+        "country_code": "JP",
+        "city": "Osaka",
+        "state": "Osaka",
+        "postal_code": "530-0001",
+        "timezone": "Asia/Tokyo",
+    },
+    {
+        "company_name": "Wayne Foods",
+        "partner_type": "customer",
+        "email": "accounts@wayne.example",
+        "country_code": "GB",
+        "city": "London",
+        "state": "London",
+        "postal_code": "EC1A 1BB",
+    },
+]
 DEMO_FUNDING = {"tbtc": 10 * 10**8, "teth": 100 * 10**18}  # base units: 10 tBTC, 100 tETH
 
 
@@ -65,6 +148,7 @@ class Command(BaseCommand):
             staff = self._user("admin", staff=True)
             organizations = {spec["slug"]: self._organization(spec) for spec in ORGANIZATIONS}
             services.organization_connection_create(host=organizations["acme"], guest=organizations["globex"])
+            self._organization_partners(organizations["acme"], organizations["globex"])
         secrets_file = out / "api-clients.json"
         saved = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
         for slug, organization in organizations.items():
@@ -105,6 +189,10 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(name=spec["name"]).first()
         if organization is None:
             organization = services.organization_create(name=spec["name"])
+        # The seed-001 tenant name (`X-Servitly-Tenant: acme`), unless another organization already has it.
+        if organization.slug != spec["slug"] and not Organization.objects.filter(slug=spec["slug"]).exists():
+            organization.slug = spec["slug"]
+            organization.save(update_fields=["slug", "updated_at"])
         for username, role in spec["members"]:
             user = self._user(username)
             if not Membership.objects.filter(user=user, organization=organization).exists():
@@ -112,6 +200,49 @@ class Command(BaseCommand):
         if spec["network_license"] and not License.objects.filter(organization=organization).exists():
             services.license_grant(organization=organization)
         return organization
+
+    def _organization_partners(self, acme: Organization, globex: Organization) -> None:
+        """Acme's partner records, through the partner service. The invitations are made with the models directly,
+        as sending and accepting them leave them: "invited" partners have a sent invitation; the one Globex accepted
+        has an accepted invitation, `invitation_status` "accepted" and Globex as its guest organization (Acme →
+        Globex is connected above)."""
+        gary = User.objects.get(username="gary")
+        for spec in DEMO_ORGANIZATION_PARTNERS:
+            fields = dict(spec)
+            invitation = fields.pop("invitation", None)
+            lookup = {"code": fields["code"]} if fields.get("code") else {"company_name": fields["company_name"]}
+            if OrganizationPartner.objects.filter(organization=acme, **lookup).exists():
+                continue
+            partner = partner_create(
+                organization=acme,
+                sales_amount=250_000,
+                frequency="monthly",
+                payment_terms="Net 30",
+                address=f"1 Demo Street, {fields['city']}",
+                company_registration_number=f"REG-{fields['country_code']}-{fields['postal_code']}",
+                **fields,
+            )
+            if invitation is None:
+                continue
+            now = timezone.now()
+            accepted = invitation == PartnerInvitationStatus.ACCEPTED
+            Invitation.objects.create(
+                kind=InvitationKind.GUEST,
+                organization=acme,
+                email=partner.email,
+                partner=partner,
+                token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),  # no link: the token is not kept
+                status=InvitationStatus.ACCEPTED if accepted else InvitationStatus.SENT,
+                expired_at=now + timedelta(days=14),
+                first_invitation_sent_at=now,
+                last_invitation_sent_at=now,
+                accepted_at=now if accepted else None,
+                accepted_by=gary if accepted else None,
+                accepted_organization=globex if accepted else None,
+            )
+            partner.invitation_status = invitation
+            partner.guest_organization = globex if accepted else None
+            partner.save(update_fields=["invitation_status", "guest_organization", "updated_at"])
 
     def _api_client(self, organization: Organization, saved: dict | None) -> dict:
         api_client = ApiClient.objects.filter(organization=organization, name="Demo client", active=True).first()
