@@ -45,7 +45,7 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
                     "include-name": f"POST {path}",
                     "checks": {"positive_data_acceptance": {"expected-statuses": _DOMAIN_REFUSALS}},
                 }
-                for path in ("/api/v1/members", "/api/v1/signing-keys", "/api/v1/api-clients")
+                for path in ("/api/v1/signing-keys", "/api/v1/api-clients")
             ),
             *(
                 {

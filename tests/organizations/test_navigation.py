@@ -25,6 +25,8 @@ def test_each_app_adds_its_links_after_those_of_the_apps_before_it(client):
 
     assert subnav_links(page) == [
         "Overview",
+        "Invitations",
+        "Connected organizations",
         "API clients",
         "Signing keys",
         "Members",
@@ -38,4 +40,10 @@ def test_an_apps_links_follow_the_permissions_its_template_checks(client):
     membership = MembershipFactory(role=Role.VIEWER)
     client.force_login(membership.user)
 
-    assert subnav_links(client.get("/").text) == ["Overview", "Network", "API docs"]
+    assert subnav_links(client.get("/").text) == [
+        "Overview",
+        "Invitations",
+        "Connected organizations",
+        "Network",
+        "API docs",
+    ]
