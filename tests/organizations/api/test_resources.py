@@ -268,7 +268,9 @@ def test_only_an_owner_grants_changes_or_removes_the_owner_role(api, organizatio
             api.patch(f"/api/v1/members/{admin.pk}", {"role": "owner"}, format="json", **caller),
             api.patch(f"/api/v1/members/{owner.pk}", {"role": "viewer"}, format="json", **caller),
             api.delete(f"/api/v1/members/{owner.pk}", **caller),
-            api.post("/api/v1/member-invitations", {"email": "o@example.com", "role": "owner"}, format="json", **caller),
+            api.post(
+                "/api/v1/member-invitations", {"email": "o@example.com", "role": "owner"}, format="json", **caller
+            ),
         ]
         assert [r.status_code for r in attempts] == [403, 403, 403, 403]
     assert set(Membership.objects.filter(organization=organization).values_list("role", flat=True)) == {
