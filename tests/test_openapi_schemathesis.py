@@ -47,6 +47,21 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
                 }
                 for path in ("/api/v1/signing-keys", "/api/v1/api-clients")
             ),
+            # Invitations: an expiry in the past or beyond a year (422), a resend of an accepted or expired one (409).
+            *(
+                {
+                    "include-name": name,
+                    "checks": {"positive_data_acceptance": {"expected-statuses": _DOMAIN_REFUSALS}},
+                }
+                for name in (
+                    "POST /api/v1/guest-invitations",
+                    "POST /api/v1/member-invitations",
+                    "POST /api/v1/guest-invitations/{id}/resend",
+                    "POST /api/v1/member-invitations/{id}/resend",
+                    "POST /api/v1/partners/{id}/invite",
+                    "PATCH /api/v1/guest-connections/{guest_org_id}",
+                )
+            ),
             *(
                 {
                     "include-name": f"{method} {_NETWORK}/{path}",
@@ -192,6 +207,10 @@ SURROGATE_FIELDS = [
     "identifier",
     "public_key",
     "permissions",
+    "email",
+    "expired_at",
+    "parent_organization_id",
+    "archived",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from config.api.fields import (
     QueryBooleanField,
@@ -35,13 +36,33 @@ class PartnerInviteInput(serializers.Serializer):
     expired_at = serializers.DateTimeField(required=False, help_text="Default: in 7 days; at most a year.")
 
 
+class _Given:
+    """A single-valued query parameter given empty (`?order_by=`) is refused, not read as absent (DRF reads an
+    empty HTML form input as absent)."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
+class _Text(_Given, QueryTextField):
+    pass
+
+
+class _Boolean(_Given, QueryBooleanField):
+    pass
+
+
+class _Choice(_Given, serializers.ChoiceField):
+    pass
+
+
 class InvitationListQuery(serializers.Serializer):
     statuses = QueryListField(child=serializers.ChoiceField(choices=InvitationStatus.choices))
-    search_text = QueryTextField(required=False, max_length=254, help_text="Part of the email address.")
-    expired = QueryBooleanField(required=False, help_text="true: expiry passed; false: not yet.")
-    archived = QueryBooleanField(required=False)
-    order_by = serializers.ChoiceField(choices=INVITATION_ORDERINGS, default="created_at")
-    order_dir = serializers.ChoiceField(choices=("asc", "desc"), default="desc", help_text="Ties by id.")
+    search_text = _Text(required=False, max_length=254, help_text="Part of the email address.")
+    expired = _Boolean(required=False, help_text="true: expiry passed; false: not yet.")
+    archived = _Boolean(required=False)
+    order_by = _Choice(choices=INVITATION_ORDERINGS, default="created_at")
+    order_dir = _Choice(choices=("asc", "desc"), default="desc", help_text="Ties by id.")
 
 
 @extend_schema_field(serializers.ChoiceField(choices=InvitationStatus.choices))
@@ -78,7 +99,7 @@ class MemberInvitationOutput(GuestInvitationOutput):
 
 
 class ConnectionListQuery(serializers.Serializer):
-    archived = QueryBooleanField(required=False)
+    archived = _Boolean(required=False)
     statuses = QueryListField(child=serializers.ChoiceField(choices=OrganizationConnectionStatus.choices))
 
 
