@@ -128,6 +128,8 @@ def headers_for(case, credentials) -> dict[str, str]:
     """The caller's token and organization headers; a header value schemathesis made invalid on purpose is kept."""
     organization, token = credentials
     headers = {"X-Request-ID": f"schemathesis-{uuid.uuid4().hex}"}
+    if _headers_removed_as_a_whole(case):
+        return headers  # a negative case without its required headers stays without them (401 / 422)
     # A negative case that removed or mangled the Authorization header on purpose keeps it so (and must get 401).
     if "Authorization" not in {name for name, _location in negated_parameters(case._meta)}:
         headers["Authorization"] = f"Bearer {token}"
@@ -136,6 +138,19 @@ def headers_for(case, credentials) -> dict[str, str]:
             if _is_uuid((case.headers or {}).get(name, str(organization.pk))):
                 headers[name] = str(organization.pk)
     return headers
+
+
+def _headers_removed_as_a_whole(case) -> bool:
+    """A negative case whose mutation is on the headers as a whole (their `required` list), not on one named header:
+    putting the headers back would turn it into a valid request that the check then expects to be refused."""
+    meta = case._meta
+    if meta is None or not meta.generation.mode.is_negative:
+        return False
+    mutations = getattr(meta.phase.data, "mutations", None) or []
+    return any(
+        m.parameter is None and str(getattr(m.parameter_location, "value", m.parameter_location)) == "header"
+        for m in mutations
+    )
 
 
 def _is_uuid(value) -> bool:
