@@ -38,7 +38,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from config.errors import FieldError, Forbidden, ValidationFailed
+from config.errors import FieldError, ValidationFailed
 from config.validators import clean_display_name
 from organizations.errors import (
     InvitationAlreadyAccepted,
@@ -533,12 +533,6 @@ def organization_connection_archive(*, connection: OrganizationConnection, archi
     OrganizationConnection.objects.filter(pk=connection.pk).update(archived=archived, updated_at=timezone.now())
     connection.refresh_from_db(fields=["archived", "updated_at"])
     return connection
-
-
-def require_permission(permissions, code: str) -> None:
-    """For pages that show more than they let every reader change."""
-    if code not in permissions:
-        raise Forbidden(f"This action needs the {code} permission.")
 
 
 # --- selectors --------------------------------------------------------------------------------------------------
