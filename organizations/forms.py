@@ -7,7 +7,7 @@ from config.errors import DomainError, Forbidden
 from config.signin import RefusingSignInMixin
 from config.validators import validate_display_name
 from organizations import selectors, services
-from organizations.errors import AlreadyMember, CustodialKeyMissing, LastOwner, SigningKeyExists
+from organizations.errors import CustodialKeyMissing, LastOwner, SigningKeyExists
 from organizations.models import API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, ApiClient, PermissionCode, Role, SigningKey
 from organizations.signing import SIGNATURE_HEX_LENGTH
 from organizations.web import DomainErrorForm
@@ -139,20 +139,6 @@ class SignedRequestForm(DomainErrorForm):
                 self.add_domain_error(error)
         cleaned.pop("password", None)  # never kept past validation
         return cleaned
-
-
-class MemberAddForm(DomainErrorForm):
-    """Adds a user who already has an account (invitations by email come later)."""
-
-    domain_error_fields = {AlreadyMember: "identifier"}
-
-    identifier = forms.CharField(
-        max_length=254,
-        label="Username or email",
-        help_text="The person must already have an account.",
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
 
 
 class MembershipRoleForm(DomainErrorForm):

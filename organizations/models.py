@@ -475,6 +475,9 @@ class InvitationEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
+    # The accept link's token for this email, encrypted at rest (config.crypto) and erased once the email is sent or
+    # superseded by a newer one: the task needs it to write the link, the invitation keeps only its hash.
+    token = EncryptedTextField(null=True)
 
     class Meta:
         constraints = [

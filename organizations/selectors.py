@@ -2,7 +2,6 @@
 
 import uuid
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -20,8 +19,6 @@ from organizations.models import (
     OrganizationPartner,
     SigningKey,
 )
-
-User = get_user_model()
 
 
 def organization_list_for_user(*, user) -> QuerySet[Organization]:
@@ -104,18 +101,6 @@ def organization_connection_between(*, a: uuid.UUID, b: uuid.UUID) -> Organizati
         .select_related("host", "guest")
         .first()
     )
-
-
-def user_find(*, identifier: str):
-    """A user by exact username, else by email (case-insensitive). None when there is none or it is ambiguous."""
-    identifier = identifier.strip()
-    if not identifier:
-        return None
-    user = User.objects.filter(username=identifier, is_active=True).first()
-    if user is not None:
-        return user
-    matches = list(User.objects.filter(email__iexact=identifier, is_active=True)[:2])
-    return matches[0] if len(matches) == 1 else None
 
 
 def get_or_404(queryset: QuerySet, **lookup):

@@ -43,7 +43,7 @@ from organizations.models import (
     TrustOrg,
     UsedNonce,
 )
-from organizations.selectors import custodial_key_active, user_find
+from organizations.selectors import custodial_key_active
 from organizations.tokens import IssuedToken, token_issue_for_client, token_issue_for_membership
 
 CLIENT_ID_PREFIX = "pnc_"
@@ -100,18 +100,6 @@ def _require_owner_for_owner_role(*, actor_role: str | None, touches_owner: bool
     """Admins manage members, but only an owner may hand out, change or take away the owner role."""
     if touches_owner and actor_role != Role.OWNER:
         raise Forbidden("Only an owner can grant, change or remove the owner role.")
-
-
-def member_add(*, organization: Organization, identifier: str, role: str, actor_role: str | None) -> Membership:
-    """Adds an existing user, found by username or email, to the organization.
-
-    `actor_role` is the role of whoever asks (None for an API client); see `_require_owner_for_owner_role`.
-    """
-    _require_owner_for_owner_role(actor_role=actor_role, touches_owner=role == Role.OWNER)
-    user = user_find(identifier=identifier)
-    if user is None:
-        raise ValidationFailed.single("identifier", "No active user has that username or email.", "not_found")
-    return membership_create(organization=organization, user=user, role=role)
 
 
 def _lock_owners(organization: Organization) -> int:

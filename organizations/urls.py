@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from organizations import views
+from organizations import invitation_views, views
 from organizations.partner_urls import urlpatterns as partner_urlpatterns
 
 # Only the account pages the product offers (no password reset by email yet), with our templates.
@@ -34,4 +34,20 @@ urlpatterns = [
     path("organizations/members/<uuid:pk>/role", views.MemberRoleView.as_view(), name="org-member-role"),
     path("organizations/members/<uuid:pk>/remove", views.member_remove, name="org-member-remove"),
     *partner_urlpatterns,
+    path("organizations/invitations", invitation_views.InvitationListView.as_view(), name="org-invitations"),
+    path(
+        "organizations/invitations/<uuid:pk>/resend", invitation_views.invitation_resend, name="org-invitation-resend"
+    ),
+    path("organizations/connections", invitation_views.connection_list, name="org-connections"),
+    path(
+        "organizations/connections/<uuid:guest_org_id>/archive",
+        invitation_views.connection_archive,
+        name="org-connection-archive",
+    ),
+    path("invitations/accept/<str:token>", invitation_views.invitation_accept, name="invitation-accept"),
+    path(
+        "invitations/accept/<str:token>/sign-up",
+        invitation_views.InvitationSignUpView.as_view(),
+        name="invitation-sign-up",
+    ),
 ]

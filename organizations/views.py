@@ -18,16 +18,16 @@ from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
 from config.signin import limit_sign_in_attempts
-from organizations import selectors, services
+from organizations import invitations, selectors, services
 from organizations.forms import (
     ApiClientCreateForm,
     CustodialKeyEnableForm,
-    MemberAddForm,
     MembershipRoleForm,
     OrganizationSwitchForm,
     SignInForm,
     SigningKeyCreateForm,
 )
+from organizations.invitation_forms import MemberInviteForm
 from organizations.middleware import SESSION_KEY
 from organizations.models import PermissionCode, Role
 from organizations.web import ServiceFormView, organization_required, scoped_or_404
@@ -221,7 +221,7 @@ def _members_context(request: HttpRequest, *, add_form=None, row_form=None, row_
         )
         for membership in memberships
     ]
-    return {"add_form": add_form or MemberAddForm(), "rows": rows}
+    return {"add_form": add_form or MemberInviteForm(), "rows": rows}
 
 
 def _after_own_membership_change(request: HttpRequest, membership) -> str:
@@ -230,22 +230,25 @@ def _after_own_membership_change(request: HttpRequest, membership) -> str:
 
 
 class MemberListView(ServiceFormView):
-    """The members page, and adding an existing user as a member (invitations by email come later)."""
+    """The members page, and inviting someone by email: they become a member when they accept. The page answers
+    the same whether or not the address has an account (nothing tells who has one)."""
 
     organization_permission = MANAGE
-    form_class = MemberAddForm
+    form_class = MemberInviteForm
     template_name = "organizations/members.html"
 
     def perform(self, form):
-        return services.member_add(
+        return invitations.member_invitation_create(
             organization=self.request.organization,
-            identifier=form.cleaned_data["identifier"],
+            email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
             actor_role=self.request.membership.role,
+            invited_by=self.request.user,
         )
 
     def get_success_message(self) -> str:
-        return f"{self.object.user.get_username()} is now a member ({self.object.role})."
+        role = self.object.get_role_display()
+        return f"Invitation sent to {self.object.email}: they join as {role} once they accept."
 
     def get_context_data(self, form=None, **kwargs):
         return _members_context(self.request, add_form=form)

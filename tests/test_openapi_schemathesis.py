@@ -48,11 +48,25 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
                     "checks": {"positive_data_acceptance": {"expected-statuses": _DOMAIN_REFUSALS}},
                 }
                 for path in (
-                    "/api/v1/members",
                     "/api/v1/signing-keys",
                     "/api/v1/api-clients",
                     "/api/v1/partners",
                     "/api/v1/partners/import",
+                )
+            ),
+            # Invitations: an expiry in the past or beyond a year (422), a resend of an accepted or expired one (409).
+            *(
+                {
+                    "include-name": name,
+                    "checks": {"positive_data_acceptance": {"expected-statuses": _DOMAIN_REFUSALS}},
+                }
+                for name in (
+                    "POST /api/v1/guest-invitations",
+                    "POST /api/v1/member-invitations",
+                    "POST /api/v1/guest-invitations/{id}/resend",
+                    "POST /api/v1/member-invitations/{id}/resend",
+                    "POST /api/v1/partners/{id}/invite",
+                    "PATCH /api/v1/guest-connections/{guest_org_id}",
                 )
             ),
             # Partner records: a real country code, an IANA time zone, a code not taken, an email Django accepts.
@@ -130,6 +144,8 @@ def headers_for(case, credentials) -> dict[str, str]:
     """The caller's token and organization headers; a header value schemathesis made invalid on purpose is kept."""
     organization, token = credentials
     headers = {"X-Request-ID": f"schemathesis-{uuid.uuid4().hex}"}
+    if _headers_removed_as_a_whole(case):
+        return headers  # a negative case without its required headers stays without them (401 / 422)
     # A negative case that removed or mangled the Authorization header on purpose keeps it so (and must get 401).
     if "Authorization" not in {name for name, _location in negated_parameters(case._meta)}:
         headers["Authorization"] = f"Bearer {token}"
@@ -149,6 +165,19 @@ def headers_for(case, credentials) -> dict[str, str]:
     ):
         headers[TENANT_HEADER] = organization.slug
     return headers
+
+
+def _headers_removed_as_a_whole(case) -> bool:
+    """A negative case whose mutation is on the headers as a whole (their `required` list), not on one named header:
+    putting the headers back would turn it into a valid request that the check then expects to be refused."""
+    meta = case._meta
+    if meta is None or not meta.generation.mode.is_negative:
+        return False
+    mutations = getattr(meta.phase.data, "mutations", None) or []
+    return any(
+        m.parameter is None and str(getattr(m.parameter_location, "value", m.parameter_location)) == "header"
+        for m in mutations
+    )
 
 
 def _is_uuid(value) -> bool:
@@ -227,6 +256,9 @@ SURROGATE_FIELDS = [
     "country",
     "country_code",
     "timezone",
+    "expired_at",
+    "parent_organization_id",
+    "archived",
 ]
 
 

@@ -104,7 +104,17 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# A message a worker took and did not acknowledge (the worker was lost) is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BEAT_SCHEDULE: dict = {
+    "invitations-expire": {"task": "organizations.invitations_expire", "schedule": 300.0},
+}
+
+# --- Invitations: the accept link's base (the address people reach the site at) and the email task's retries.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+INVITATION_EMAIL_MAX_RETRIES = env.int("INVITATION_EMAIL_MAX_RETRIES", default=10)
+INVITATION_EMAIL_RETRY_BACKOFF_SECONDS = env.int("INVITATION_EMAIL_RETRY_BACKOFF_SECONDS", default=30)
+INVITATION_EMAIL_RETRY_BACKOFF_MAX_SECONDS = env.int("INVITATION_EMAIL_RETRY_BACKOFF_MAX_SECONDS", default=3600)
 
 # --- Email (Django 6.1 MAILERS). EMAIL_URL (smtp://user:pass@host:port, smtp+tls://..., consolemail://) wins;
 # else EMAIL_HOST/EMAIL_PORT; else the console (the embedded default).
@@ -237,6 +247,9 @@ SPECTACULAR_SETTINGS = {
         "PermissionCodeEnum": "organizations.models.PermissionCode",
         "AllocationStatusEnum": "allocations.models.AllocationStatus",
         "PartnerAllocationStatusUpdateEnum": "allocations.models.PARTNER_FINAL_STATUSES",
+        "InvitationKindEnum": "organizations.models.InvitationKind",
+        "InvitationStatusEnum": "organizations.models.InvitationStatus",
+        "OrganizationConnectionStatusEnum": "organizations.models.OrganizationConnectionStatus",
     },
 }
 

@@ -95,11 +95,6 @@ class SigningKeyOutput(serializers.Serializer):
     deactivated_at = serializers.DateTimeField(allow_null=True, read_only=True)
 
 
-class MemberCreateInput(serializers.Serializer):
-    identifier = StrictCharField(max_length=254, help_text="Username or email of an existing user.")
-    role = serializers.ChoiceField(choices=Role.choices)
-
-
 class MemberUpdateInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 

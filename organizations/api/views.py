@@ -121,21 +121,14 @@ class OrganizationDetailView(OrganizationAPIView):
 
 
 class MemberViewSet(ListModelMixin, OrganizationViewSet):
+    """Members join by invitation only (`/api/v1/member-invitations`): nobody is added without accepting."""
+
     permission_rule = MANAGE
     serializer_class = s.MemberOutput
     tags = ["Members"]
 
     def get_queryset(self):
         return selectors.membership_list(organization=self.target)
-
-    @extend_schema(
-        summary="Add an existing user as a member",
-        request=s.MemberCreateInput,
-        responses={201: s.MemberOutput, **CONFLICT},
-    )
-    def create(self, request):
-        data = self.validated(s.MemberCreateInput)
-        return self.created(services.member_add(organization=self.target, actor_role=self.actor_role, **data))
 
     @extend_schema(summary="Change a member's role", request=s.MemberUpdateInput, responses=s.MemberOutput)
     def partial_update(self, request, pk):

@@ -18,8 +18,11 @@ pytestmark = pytest.mark.django_db
 BODY_OPERATIONS = [
     ("POST", "/api/v1/oauth2/token"),
     ("POST", "/api/v1/auth/token"),
-    ("POST", "/api/v1/members"),
     ("PATCH", "/api/v1/members/{id}"),
+    ("POST", "/api/v1/guest-invitations"),
+    ("POST", "/api/v1/member-invitations"),
+    ("POST", "/api/v1/partners/{id}/invite"),
+    ("PATCH", "/api/v1/guest-connections/{guest_org_id}"),
     ("POST", "/api/v1/api-clients"),
     ("POST", "/api/v1/signing-keys"),
 ]
@@ -49,7 +52,7 @@ SERVITLY_BODY_OPERATIONS = [("POST", "/api/servitly/network/partners")]
 def caller(organization, client_token):
     """Headers of an API client holding every permission, and a member to address in paths."""
     membership = MembershipFactory(organization=organization, role="viewer")
-    return {**client_token, **org_headers(organization)}, {"id": membership.pk}
+    return {**client_token, **org_headers(organization)}, {"id": membership.pk, "guest_org_id": organization.pk}
 
 
 def send(api, method: str, path: str, *, content: bytes | str, content_type: str, headers: dict):
@@ -169,7 +172,7 @@ def test_a_query_string_with_too_many_fields_answers_422(api, caller):
     [
         ("POST", "/api/v1/oauth2/token", '{"client_id": "a", "client_secret": "b", "grant_type": "\\ud800"}'),
         ("PATCH", "/api/v1/members/{id}", '{"role": "\\ud800"}'),
-        ("POST", "/api/v1/members", '{"identifier": "someone", "role": "\\udfff"}'),
+        ("POST", "/api/v1/member-invitations", '{"email": "someone@example.com", "role": "\\udfff"}'),
     ],
 )
 def test_a_lone_surrogate_in_a_choice_is_refused_not_a_crash(api, caller, method, path, body):

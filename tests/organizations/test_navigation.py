@@ -26,6 +26,8 @@ def test_each_app_adds_its_links_after_those_of_the_apps_before_it(client):
     assert subnav_links(page) == [
         "Overview",
         "Partners",
+        "Invitations",
+        "Connected organizations",
         "API clients",
         "Signing keys",
         "Members",
@@ -39,4 +41,11 @@ def test_an_apps_links_follow_the_permissions_its_template_checks(client):
     membership = MembershipFactory(role=Role.VIEWER)
     client.force_login(membership.user)
 
-    assert subnav_links(client.get("/").text) == ["Overview", "Partners", "Network", "API docs"]
+    assert subnav_links(client.get("/").text) == [
+        "Overview",
+        "Partners",
+        "Invitations",
+        "Connected organizations",
+        "Network",
+        "API docs",
+    ]

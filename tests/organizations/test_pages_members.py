@@ -1,9 +1,9 @@
-"""The members page: list, add an existing user, change roles, remove, the last-owner rule, scoping."""
+"""The members page: list, invite by email, change roles, remove, the last-owner rule, scoping."""
 
 import pytest
 from django.urls import reverse
 
-from organizations.models import Membership, Role
+from organizations.models import Invitation, InvitationKind, Membership, Role
 from tests.factories.organizations import MembershipFactory, UserFactory
 from tests.queries import assert_constant_queries
 
@@ -35,49 +35,40 @@ def test_page_lists_members_with_their_roles(client, manager):
     assert '<option value="viewer" selected>Viewer</option>' in page
 
 
-def test_add_an_existing_user_by_email(client, manager):
-    added = UserFactory(username="bob", email="Bob@Example.com")
+def test_inviting_answers_the_same_whether_or_not_the_address_has_an_account(client, manager):
+    UserFactory(username="bob", email="bob@example.com")
 
-    response = client.post(URL, {"identifier": "bob@example.com", "role": Role.OPERATOR}, follow=True)
+    known = client.post(URL, {"email": "bob@example.com", "role": Role.OPERATOR}, follow=True)
+    unknown = client.post(URL, {"email": "nobody@example.com", "role": Role.OPERATOR}, follow=True)
 
-    assert response.status_code == 200
-    assert "bob is now a member (operator)." in response.text
-    membership = Membership.objects.get(organization=manager.organization, user=added)
-    assert membership.role == Role.OPERATOR
-
-
-def test_add_by_username(client, manager):
-    UserFactory(username="carol")
-
-    client.post(URL, {"identifier": "carol", "role": Role.VIEWER})
-
-    assert Membership.objects.filter(organization=manager.organization, user__username="carol").exists()
-
-
-def test_adding_an_unknown_user_shows_an_inline_error_and_keeps_the_input(client, manager):
-    response = client.post(URL, {"identifier": "nobody@example.com", "role": Role.ADMIN})
-
-    assert response.status_code == 200
-    page = response.text
-    assert (
-        '<div class="field-error" id="id_identifier_error"><p>No active user has that username or email.</p></div>'
-        in page
-    )
-    assert 'value="nobody@example.com"' in page
-    assert '<option value="admin" selected>Admin</option>' in page
+    assert known.status_code == unknown.status_code == 200
+    assert "Invitation sent to bob@example.com: they join as Operator once they accept." in known.text
+    assert "Invitation sent to nobody@example.com: they join as Operator once they accept." in unknown.text
+    # nobody is a member before accepting
     assert Membership.objects.filter(organization=manager.organization).count() == 1
+    invitations = Invitation.objects.filter(organization=manager.organization, kind=InvitationKind.MEMBER)
+    assert sorted(invitations.values_list("email", flat=True)) == ["bob@example.com", "nobody@example.com"]
 
 
-def test_adding_a_member_twice_says_so_next_to_the_field(client, manager):
-    MembershipFactory(organization=manager.organization, user__username="dave")
-
-    response = client.post(URL, {"identifier": "dave", "role": Role.VIEWER})
+def test_an_invalid_email_shows_an_inline_error_and_keeps_the_input(client, manager):
+    response = client.post(URL, {"email": "not an email", "role": Role.ADMIN})
 
     assert response.status_code == 200
-    assert (
-        '<div class="field-error" id="id_identifier_error"><p>'
-        "That user is already a member of this organization.</p></div>" in response.text
-    )
+    assert '<div class="field-error" id="id_email_error"><p>Enter a valid email address.</p></div>' in response.text
+    assert 'value="not an email"' in response.text
+    assert '<option value="admin" selected>Admin</option>' in response.text
+    assert not Invitation.objects.exists()
+
+
+def test_only_an_owner_invites_to_the_owner_role(client, manager):
+    admin = MembershipFactory(organization=manager.organization, role=Role.ADMIN)
+    client.force_login(admin.user)
+
+    response = client.post(URL, {"email": "olga@example.com", "role": Role.OWNER})
+
+    assert response.status_code == 200
+    assert "Only an owner can grant, change or remove the owner role." in response.text
+    assert not Invitation.objects.exists()
 
 
 def test_change_role(client, manager):

@@ -213,30 +213,27 @@ def test_deactivate_signing_key_and_tenant_isolation(api, organization, headers)
 # --- members --------------------------------------------------------------------------------------------------
 
 
-def test_add_member_by_email_change_role_and_remove(api, organization, headers):
-    user = UserFactory(email="Dana@Example.com")
-    added = api.post("/api/v1/members", {"identifier": "dana@example.com", "role": "viewer"}, format="json", **headers)
-    assert added.status_code == 201
-    assert added.json()["username"] == user.username
-    assert added.json()["permissions"] == ["READ_INVITATION", "READ_NETWORK", "READ_PARTNER"]
+def test_members_are_not_added_directly_any_more(api, headers):
+    """People join by invitation only (/api/v1/member-invitations): nobody is added without accepting."""
+    UserFactory(username="dana")
+    response = api.post("/api/v1/members", {"identifier": "dana", "role": "viewer"}, format="json", **headers)
+    assert response.status_code == 405
+    assert not Membership.objects.filter(user__username="dana").exists()
 
-    again = api.post("/api/v1/members", {"identifier": user.username, "role": "admin"}, format="json", **headers)
-    assert again.status_code == 409
 
-    member_id = added.json()["id"]
-    changed = api.patch(f"/api/v1/members/{member_id}", {"role": "operator"}, format="json", **headers)
+def test_change_a_members_role_and_remove_them(api, organization, headers):
+    member = MembershipFactory(organization=organization, role="viewer")
+    changed = api.patch(f"/api/v1/members/{member.pk}", {"role": "operator"}, format="json", **headers)
     assert changed.status_code == 200
     assert "MANAGE_ORGANIZATION" not in changed.json()["permissions"]
 
-    assert api.delete(f"/api/v1/members/{member_id}", **headers).status_code == 204
-    assert not Membership.objects.filter(pk=member_id).exists()
+    assert api.delete(f"/api/v1/members/{member.pk}", **headers).status_code == 204
+    assert not Membership.objects.filter(pk=member.pk).exists()
 
 
-def test_unknown_user_and_bad_role_are_422(api, headers):
-    unknown = api.post("/api/v1/members", {"identifier": "nobody", "role": "viewer"}, format="json", **headers)
-    assert unknown.status_code == 422
-    assert unknown.json()["detail"][0]["loc"] == ["body", "identifier"]
-    bad_role = api.post("/api/v1/members", {"identifier": "x", "role": "god"}, format="json", **headers)
+def test_bad_role_is_422(api, organization, headers):
+    member = MembershipFactory(organization=organization, role="viewer")
+    bad_role = api.patch(f"/api/v1/members/{member.pk}", {"role": "god"}, format="json", **headers)
     assert bad_role.status_code == 422
     assert bad_role.json()["detail"][0] == {
         "loc": ["body", "role"],
@@ -263,7 +260,6 @@ def test_last_owner_cannot_be_demoted_or_removed(api, organization):
 def test_only_an_owner_grants_changes_or_removes_the_owner_role(api, organization, headers):
     owner = MembershipFactory(organization=organization, role="owner")
     admin = MembershipFactory(organization=organization, role="admin")
-    outsider = UserFactory()
     admin_headers = {**bearer(token_issue_for_membership(membership=admin).access_token), **org_headers(organization)}
     owner_headers = {**bearer(token_issue_for_membership(membership=owner).access_token), **org_headers(organization)}
 
@@ -272,7 +268,9 @@ def test_only_an_owner_grants_changes_or_removes_the_owner_role(api, organizatio
             api.patch(f"/api/v1/members/{admin.pk}", {"role": "owner"}, format="json", **caller),
             api.patch(f"/api/v1/members/{owner.pk}", {"role": "viewer"}, format="json", **caller),
             api.delete(f"/api/v1/members/{owner.pk}", **caller),
-            api.post("/api/v1/members", {"identifier": outsider.username, "role": "owner"}, format="json", **caller),
+            api.post(
+                "/api/v1/member-invitations", {"email": "o@example.com", "role": "owner"}, format="json", **caller
+            ),
         ]
         assert [r.status_code for r in attempts] == [403, 403, 403, 403]
     assert set(Membership.objects.filter(organization=organization).values_list("role", flat=True)) == {
