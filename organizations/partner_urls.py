@@ -12,5 +12,6 @@ urlpatterns = [
     path("partners/import/apply", views.partner_import_apply, name="partner-import-apply"),
     path("partners/<uuid:pk>/edit", views.PartnerUpdateView.as_view(), name="partner-edit"),
     path("partners/<uuid:pk>/delete", views.partner_delete_view, name="partner-delete"),
+    path("partners/<uuid:pk>/invite", views.partner_invite_view, name="partner-invite"),
     path("partners/guests/<uuid:pk>", views.GuestPartnerListView.as_view(), name="guest-partners"),
 ]

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from config.errors import DomainError, ObjectNotFound, ValidationFailed
-from organizations import partner_csv, selectors
+from organizations import invitations, partner_csv, selectors
 from organizations.models import PermissionCode
 from organizations.partner_forms import PartnerFilterForm, PartnerForm, PartnerImportApplyForm, PartnerImportForm
 from organizations.partnering import partner_create, partner_delete, partner_update
@@ -62,6 +62,7 @@ class PartnerListView(OrganizationRequiredMixin, TemplateView):
             **_list_context(request, request.organization),
             can_write=WRITE in _permissions(request),
             can_delete=DELETE in _permissions(request),
+            can_invite=PermissionCode.WRITE_INVITATION in _permissions(request),
             guests=selectors.organization_guest_list(host=request.organization),
             **kwargs,
         )
@@ -79,7 +80,12 @@ class GuestPartnerListView(OrganizationRequiredMixin, TemplateView):
         except ObjectNotFound:
             raise Http404("Not one of your connected organizations.") from None
         return super().get_context_data(
-            **_list_context(self.request, guest), guest=guest, can_write=False, can_delete=False, **kwargs
+            **_list_context(self.request, guest),
+            guest=guest,
+            can_write=False,
+            can_delete=False,
+            can_invite=False,
+            **kwargs,
         )
 
 
@@ -134,6 +140,21 @@ def partner_delete_view(request: HttpRequest, pk) -> HttpResponse:
     partner = scoped_or_404(selectors.partner_list(organization=request.organization), pk)
     partner_delete(partner=partner)
     messages.success(request, f"Partner “{partner.company_name}” deleted.")
+    return redirect("partners")
+
+
+@require_POST
+@organization_required(PermissionCode.WRITE_INVITATION)
+def partner_invite_view(request: HttpRequest, pk) -> HttpResponse:
+    """Invites the partner record's email to connect (again, if it was invited: a new link), as the API's
+    `POST /api/v1/partners/{id}/invite`; a refusal (no email, already connected) shows as a message."""
+    partner = scoped_or_404(selectors.partner_list(organization=request.organization), pk)
+    try:
+        invitation = invitations.partner_invite(partner=partner, invited_by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Invitation sent to {invitation.email} for “{partner.company_name}”.")
     return redirect("partners")
 
 

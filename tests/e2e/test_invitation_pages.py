@@ -3,7 +3,9 @@ email, signs up, creates their organization and accepts; the host sees the invit
 connected, and its partner record with that address accepted."""
 
 import re
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -13,7 +15,7 @@ from playwright.sync_api import expect
 from config.celery import app
 from organizations.models import OrganizationPartner, Role
 from tests.e2e.test_network_pages import sign_in
-from tests.factories.organizations import DEFAULT_PASSWORD, MembershipFactory
+from tests.factories.organizations import DEFAULT_PASSWORD, MembershipFactory, OrganizationPartnerFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -75,3 +77,45 @@ def test_invite_sign_up_accept_and_see_it_connected(live_server, browser, emails
     assert partner.guest_organization.name == "Globex Trading"
     host.context.close()
     guest.context.close()
+
+
+def test_invite_a_partner_from_its_record_and_see_its_status_change(live_server, browser, emails_sent_in_process):
+    """The partners page's Invite button: the record turns Invited; the partner's contact accepts as a user who
+    already has an organization; the record turns Accepted on the same page."""
+    alice = MembershipFactory(role=Role.OWNER, user__username="alice", organization__name="Acme Exchange")
+    gary = MembershipFactory(role=Role.OWNER, user__username="gary", organization__name="Globex Trading")
+    gary.user.email = "gary@globex.example"
+    gary.user.save()
+    OrganizationPartnerFactory(organization=alice.organization, company_name="Globex", email="gary@globex.example")
+
+    host = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    host.set_default_timeout(15_000)
+    sign_in(host, live_server.url, "alice")
+    host.get_by_role("navigation", name="Organization").get_by_role("link", name="Partners").click()
+    status = (
+        host.get_by_test_id("partners")
+        .locator("tbody tr")
+        .filter(has_text="Globex")
+        .get_by_test_id("invitation-status")
+    )
+    expect(status).to_have_text("Not invited")
+    host.get_by_role("button", name="Invite Globex").click()
+    expect(host.get_by_text("Invitation sent to gary@globex.example")).to_be_visible()
+    expect(status).to_have_text("Invited")
+
+    (message,) = mail.outbox
+    (link,) = set(re.findall(rf"{re.escape(live_server.url)}/invitations/accept/[A-Za-z0-9_-]+", message.body))
+    guest = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    guest.set_default_timeout(15_000)
+    sign_in(guest, live_server.url, "gary")
+    guest.goto(link)
+    guest.get_by_role("radio", name="Globex Trading").check()
+    guest.get_by_role("button", name="Accept the invitation").click()
+    expect(guest.get_by_text("Globex Trading is now connected to Acme Exchange.")).to_be_visible()
+    guest.context.close()
+
+    host.reload()
+    expect(status).to_have_text("Accepted")
+    expect(host.get_by_role("button", name="Invite Globex")).to_have_count(0)
+    host.screenshot(path=Path(tempfile.gettempdir()) / "e2e_partner_invited.png", full_page=True)
+    host.context.close()

@@ -345,3 +345,29 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(client, acme, set
     assert response.status_code == 413
     assert "That upload is too large" in response.text
     assert not OrganizationPartner.objects.exists()
+
+
+def test_invite_a_partner_from_the_list(client, acme):
+    """The Invite button sends a guest invitation to the record's email and marks it invited; a record without an
+    email or already connected gets a message and no invitation; another organization's id is 404; a viewer 403."""
+    from organizations.models import Invitation
+
+    partner = OrganizationPartnerFactory(organization=acme, company_name="Globex", email="gary@globex.example")
+    assert "Invite<span" in client.get(LIST).text
+    response = client.post(reverse("partner-invite", args=[partner.pk]), follow=True)
+    assert "Invitation sent to gary@globex.example for “Globex”." in response.text
+    partner.refresh_from_db()
+    assert partner.invitation_status == "invited"
+    assert Invitation.objects.get().email == "gary@globex.example"
+    assert "Invite again<span" in response.text
+
+    silent = OrganizationPartnerFactory(organization=acme, email="")
+    response = client.post(reverse("partner-invite", args=[silent.pk]), follow=True)
+    assert response.status_code == 200 and Invitation.objects.count() == 1
+    assert client.post(reverse("partner-invite", args=[OrganizationPartnerFactory().pk])).status_code == 404
+    assert client.get(reverse("partner-invite", args=[partner.pk])).status_code == 405
+
+    viewer = MembershipFactory(role=Role.VIEWER, organization=acme)
+    client.force_login(viewer.user)
+    assert client.post(reverse("partner-invite", args=[partner.pk])).status_code == 403
+    assert "Invite<span" not in client.get(LIST).text
