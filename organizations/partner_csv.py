@@ -33,24 +33,10 @@ from django.utils import timezone
 
 from config.errors import DomainError, FieldError, ValidationFailed
 from organizations.models import Organization, OrganizationPartner
-from organizations.partnering import partner_clean
+from organizations.partnering import OPTIONAL_FIELDS, SEED_003_FIELDS, partner_clean
 
-# The seed-003 fields, in the seed's order: every row must give them.
-REQUIRED_COLUMNS = (
-    "company_name",
-    "sales_amount",
-    "partner_type",
-    "email",
-    "frequency",
-    "payment_terms",
-    "address",
-    "city",
-    "state",
-    "postal_code",
-    "country_code",
-    "company_registration_number",
-)
-OPTIONAL_COLUMNS = ("code", "timezone", "customer_count", "properties")
+REQUIRED_COLUMNS = SEED_003_FIELDS  # every row must give them
+OPTIONAL_COLUMNS = OPTIONAL_FIELDS
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 INTEGER_COLUMNS = frozenset({"sales_amount", "customer_count"})
 CREATE_BATCH_SIZE = 1000

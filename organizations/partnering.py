@@ -23,6 +23,24 @@ from config.errors import FieldError, ObjectNotFound, ValidationFailed
 from config.validators import validate_display_name
 from organizations.models import SALES_AMOUNT_MAX, Organization, OrganizationPartner, PartnerType
 
+# The fields seed 003's create requires, in the seed's order (the organization API, the pages and the CSV require
+# them), and the optional ones of seed 001 every edge takes besides.
+SEED_003_FIELDS = (
+    "company_name",
+    "sales_amount",
+    "partner_type",
+    "email",
+    "frequency",
+    "payment_terms",
+    "address",
+    "city",
+    "state",
+    "postal_code",
+    "country_code",
+    "company_registration_number",
+)
+OPTIONAL_FIELDS = ("code", "timezone", "customer_count", "properties")
+
 # Text fields and their longest allowed value (the model's max_length).
 TEXT_FIELDS = {
     "company_name": 100,
