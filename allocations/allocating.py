@@ -110,9 +110,20 @@ def deallocation_create(**kwargs) -> Allocation:
 def _request_create(*, type_: str, enterprise: Organization, **request) -> Allocation:
     """Idempotent by `client_external_id`: the same request again returns the original (no second movement), another
     request with the same id raises AllocationIdConflict. A bad signature, payload or a used nonce: 400, nothing
-    stored. `request`: the keyword arguments of `_request_create_atomic`."""
+    stored. `request`: the keyword arguments of `_request_create_atomic` but the signed fields and their hash."""
+    signed_fields = allocation_signed_fields(
+        connection_id=request["connection_id"],
+        currency=request["currency"],
+        quantity=request["quantity"],
+        client_external_id=request["client_external_id"],
+        nonce=request["nonce"],
+        notes=request.get("notes", ""),
+    )
+    request_hash = _request_hash(type_, signed_fields)
     try:
-        return _request_create_atomic(type_=type_, enterprise=enterprise, **request)
+        return _request_create_atomic(
+            type_=type_, enterprise=enterprise, signed_fields=signed_fields, request_hash=request_hash, **request
+        )
     except (NonceReused, IntegrityError):
         # A concurrent identical retry committed first (its nonce or its clientExternalId won the unique index):
         # answer from it, as a later retry would be.
@@ -123,15 +134,7 @@ def _request_create(*, type_: str, enterprise: Organization, **request) -> Alloc
         )
         if existing is None:
             raise
-        fields = allocation_signed_fields(
-            connection_id=request["connection_id"],
-            currency=request["currency"],
-            quantity=request["quantity"],
-            client_external_id=request["client_external_id"],
-            nonce=request["nonce"],
-            notes=request.get("notes", ""),
-        )
-        return _original(existing, _request_hash(type_, fields))
+        return _original(existing, request_hash)
 
 
 @retry_on_conflict
@@ -140,6 +143,8 @@ def _request_create_atomic(
     *,
     type_: str,
     enterprise: Organization,
+    signed_fields: dict,
+    request_hash: str,
     connection_id: uuid.UUID,
     currency: str,
     quantity: int,
@@ -152,18 +157,10 @@ def _request_create_atomic(
 ) -> Allocation:
     connection = _client_connection(enterprise=enterprise, connection_id=connection_id)
     currency_obj = _currency(currency, partner_config=connection.partner.config)
-    fields = allocation_signed_fields(
-        connection_id=connection_id,
-        currency=currency,
-        quantity=quantity,
-        client_external_id=client_external_id,
-        nonce=nonce,
-        notes=notes,
-    )
     # A retry (same clientExternalId, so the same nonce if the same body) fails on the nonce here, or on the
     # clientExternalId's unique index at the insert: _request_create answers both from the original.
     signed_request_accept(
-        organization=enterprise, payload=payload, signature=signature, nonce=nonce, signed_fields=fields
+        organization=enterprise, payload=payload, signature=signature, nonce=nonce, signed_fields=signed_fields
     )
 
     allocation = Allocation(
@@ -180,7 +177,7 @@ def _request_create_atomic(
         nonce=nonce,
         payload=payload,
         signature=signature,
-        request_hash=_request_hash(type_, fields),
+        request_hash=request_hash,
     )
     refusal = _refusal(type_=type_, connection=connection, currency=currency_obj)
     asynchronous = connection.partner.config.async_allocations_enabled

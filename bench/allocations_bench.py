@@ -129,6 +129,23 @@ def signed(connection, key) -> dict:
     return {**body, "payload": payload, "signature": sign_message(key.private_key, payload)}
 
 
+def allocate(client: dict, body: dict):
+    """`allocation_create` of a signed body (`signed`) through the client's connection."""
+    from allocations.allocating import allocation_create
+
+    return allocation_create(
+        enterprise=client["enterprise"],
+        connection_id=client["connection"].pk,
+        currency=CURRENCY,
+        quantity=1,
+        client_external_id=body["clientExternalId"],
+        nonce=body["nonce"],
+        payload=body["payload"],
+        signature=body["signature"],
+        initiated_by="bench",
+    )
+
+
 # --- service level ------------------------------------------------------------------------------------------------
 
 
@@ -136,25 +153,13 @@ def _service_worker(client: dict, requests: list[dict], ready, results) -> None:
     """One worker process: its own database connection, its requests one after the other, each timed."""
     from django.db import connections
 
-    from allocations.allocating import allocation_create
-
     latencies, failures = [], []
     try:
         connections["default"].ensure_connection()
         ready.wait()
         for body in requests:
             started = time.perf_counter()
-            allocation = allocation_create(
-                enterprise=client["enterprise"],
-                connection_id=client["connection"].pk,
-                currency=CURRENCY,
-                quantity=1,
-                client_external_id=body["clientExternalId"],
-                nonce=body["nonce"],
-                payload=body["payload"],
-                signature=body["signature"],
-                initiated_by="bench",
-            )
+            allocation = allocate(client, body)
             latencies.append(time.perf_counter() - started)
             if allocation.status != "cleared":
                 failures.append(f"{allocation.status}: {allocation.reason}")
@@ -310,8 +315,6 @@ def ledger_consistent() -> bool:
 
 
 def http_run(world: dict, env: dict[str, str], args) -> dict:
-    from allocations.allocating import allocation_create
-
     clients = world["clients"]
     # Enough requests that the run never spends them: a generous ceiling on what gunicorn answers per second.
     per_client = int(args.http_ceiling * args.duration / len(clients)) + 1
@@ -325,18 +328,7 @@ def http_run(world: dict, env: dict[str, str], args) -> dict:
     bodies.write("\n".join(lines) + "\n")
     bodies.close()
     reader = clients[0]
-    body = signed(reader["connection"], reader["key"])
-    allocation = allocation_create(
-        enterprise=reader["enterprise"],
-        connection_id=reader["connection"].pk,
-        currency=CURRENCY,
-        quantity=1,
-        client_external_id=body["clientExternalId"],
-        nonce=body["nonce"],
-        payload=body["payload"],
-        signature=body["signature"],
-        initiated_by="bench",
-    )
+    allocation = allocate(reader, signed(reader["connection"], reader["key"]))
     read_headers = {"X-Forwarded-Proto": "https", "Authorization": f"Bearer {reader['token']}"}
     load = {"connections": args.connections, "threads": args.threads}
     try:
@@ -393,20 +385,7 @@ def main() -> None:
     world = seed(clients + 1)
     history = world["clients"].pop()
     # One real allocation makes the history connection's held account; the generator fills the rest.
-    from allocations.allocating import allocation_create
-
-    body = signed(history["connection"], history["key"])
-    allocation_create(
-        enterprise=history["enterprise"],
-        connection_id=history["connection"].pk,
-        currency=CURRENCY,
-        quantity=1,
-        client_external_id=body["clientExternalId"],
-        nonce=body["nonce"],
-        payload=body["payload"],
-        signature=body["signature"],
-        initiated_by="bench",
-    )
+    allocate(history, signed(history["connection"], history["key"]))
     from allocations.models import Allocation
 
     generate(world, history, 1_000)
