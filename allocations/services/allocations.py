@@ -137,36 +137,22 @@ def allocation_create(
     *, enterprise: Organization, fields: AllocationFields, payload: str, signature: str, initiated_by: str
 ) -> Allocation:
     """Allocates funds to a connection (signed request); see the module docstring for the outcomes."""
-    return _request_create(
-        type_=AllocationType.ALLOCATION,
-        enterprise=enterprise,
-        fields=fields,
-        payload=payload,
-        signature=signature,
-        initiated_by=initiated_by,
-    )
+    return _request_create(AllocationType.ALLOCATION, enterprise, fields, payload, signature, initiated_by)
 
 
 def deallocation_create(
     *, enterprise: Organization, fields: AllocationFields, payload: str, signature: str, initiated_by: str
 ) -> Allocation:
     """Takes funds back from a connection (signed request); allowed on inactive connections."""
-    return _request_create(
-        type_=AllocationType.DEALLOCATION,
-        enterprise=enterprise,
-        fields=fields,
-        payload=payload,
-        signature=signature,
-        initiated_by=initiated_by,
-    )
+    return _request_create(AllocationType.DEALLOCATION, enterprise, fields, payload, signature, initiated_by)
 
 
 def _request_create(
-    *, type_: str, enterprise: Organization, fields: AllocationFields, payload: str, signature: str, initiated_by: str
+    type_: str, enterprise: Organization, fields: AllocationFields, payload: str, signature: str, initiated_by: str
 ) -> Allocation:
-    """Idempotent by `client_external_id`: the same request again returns the original (no second movement), another
-    request with the same id raises AllocationIdConflict. A bad signature, payload or a used nonce: 400, nothing
-    stored."""
+    """`allocation_create` / `deallocation_create` by `type_`. Idempotent by `client_external_id`: the same request
+    again returns the original (no second movement), another request with the same id raises AllocationIdConflict.
+    A bad signature, payload or a used nonce: 400, nothing stored."""
     signed_fields = fields.signed()
     request_hash = _request_hash(type_, signed_fields)
     try:
