@@ -1,6 +1,6 @@
 """Staff screens of the ledger: accounts, transactions (with their entries) and entries, all read-only; and the
 Funding page, where staff credit (deposit) or debit (withdraw) a network client's AVAILABLE account with a reason,
-through allocations.services. Nothing here writes to the ledger any other way."""
+through allocations.services.funding. Nothing here writes to the ledger any other way."""
 
 import uuid
 
@@ -11,9 +11,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from allocations import services
-from allocations.ledger import InsufficientFunds
+from allocations.errors import CurrencyInactive, InsufficientFunds
 from allocations.models import AccountKind, Allocation, LedgerAccount, LedgerEntry, LedgerTransaction, TransactionKind
+from allocations.services import funding
 from config.errors import DomainError
 from organizations.web import DomainErrorForm
 from partners.admin import ReadOnlyAdmin
@@ -50,12 +50,12 @@ class FundingForm(DomainErrorForm):
     )
     memo = forms.CharField(
         label="Reason",
-        max_length=services.MAX_MEMO_LENGTH,
+        max_length=funding.MAX_MEMO_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept with the ledger transaction: why the money moves (ticket, wire reference, ...).",
     )
 
-    domain_error_fields = {InsufficientFunds: "amount", services.CurrencyInactive: "currency"}
+    domain_error_fields = {InsufficientFunds: "amount", CurrencyInactive: "currency"}
 
     def clean_amount(self) -> int:
         try:
@@ -77,7 +77,7 @@ def funding_view(model_admin: admin.ModelAdmin, request):
         if form.is_valid():
             data = form.cleaned_data
             service = (
-                services.network_deposit if data["direction"] == TransactionKind.DEPOSIT else services.network_withdraw
+                funding.network_deposit if data["direction"] == TransactionKind.DEPOSIT else funding.network_withdraw
             )
             try:
                 posting = service(

@@ -1,7 +1,27 @@
-"""Domain errors of allocations and deallocations (stable codes: clients match on them; the network dialect shows
-them as `name`). The refusals an allocation is stored `released` for are listed in REFUSALS."""
+"""Domain errors of the ledger, funding, balances, allocations and deallocations (stable codes: clients match on
+them; the network dialect shows them as `name`). An allocation a business rule refuses is stored `released` with the
+refusal's message and code (ConnectionInactive, partners' PartnerInactive, CurrencyNotSupported, InsufficientFunds)."""
 
 from config.errors import Conflict, ObjectNotFound, UnprocessableEntity
+
+
+class InsufficientFunds(UnprocessableEntity):
+    code = "InsufficientFunds"
+    default_message = "Insufficient funds."
+
+
+class LedgerImbalanced(Exception):
+    """A posting whose lines do not sum to zero per currency: a programming error, never a user's."""
+
+
+class CurrencyInactive(UnprocessableEntity):
+    code = "CurrencyInactive"
+    default_message = "The currency is not active: no new funds come in it (withdrawals still go out)."
+
+
+class NetworkClientNotFound(ObjectNotFound):
+    code = "NetworkClientNotFound"
+    default_message = "This enterprise has no network client yet: create it first (POST .../clients)."
 
 
 class ConnectionNotFound(ObjectNotFound):

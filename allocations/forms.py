@@ -1,14 +1,16 @@
-"""Web forms of the allocation pages. They check the shape of the input; allocations.allocating decides the rest."""
+"""Web forms of the allocation pages. They check the shape of the input; allocations.services.allocations decides
+the rest. Each signed request's form builds the request's fields (`AllocationFields`, `PartnerUpdateFields`)."""
 
 import uuid
 
 from django import forms
 
 from allocations.errors import AllocationAlreadyFinal, AllocationMismatch, CurrencyNotSupported
-from allocations.models import AllocationStatus, AllocationType
+from allocations.models import Allocation, AllocationStatus, AllocationType
+from allocations.services.allocations import AllocationFields, PartnerUpdateFields
+from organizations.signing import NONCE_PATTERN, new_nonce
 from organizations.web import DomainErrorForm
 from partners.amounts import MAX_AMOUNT_DIGITS, parse_amount
-from partners.forms import NONCE_PATTERN, new_nonce
 from partners.models import Connection
 
 MAX_NOTES_LENGTH = 1000
@@ -35,6 +37,7 @@ class AllocationRequestForm(DomainErrorForm):
         initial.setdefault("client_external_id", str(uuid.uuid4()))
         initial.setdefault("nonce", new_nonce())
         super().__init__(*args, **kwargs)
+        self.connection = connection
         codes = connection.partner.config.supported_currencies.order_by("code").values_list("code", flat=True)
         self.fields["currency"].choices = [(code, code) for code in codes]
 
@@ -47,16 +50,17 @@ class AllocationRequestForm(DomainErrorForm):
             raise forms.ValidationError("The quantity must be more than 0.")
         return quantity
 
-    def request(self) -> dict:
-        """The allocating services' keyword arguments for this request (without the enterprise and connection)."""
+    def allocation_fields(self) -> AllocationFields:
+        """The request's fields, through the form's connection."""
         data = self.cleaned_data
-        return {
-            "currency": data["currency"],
-            "quantity": data["quantity"],
-            "notes": data["notes"],
-            "client_external_id": str(data["client_external_id"]),
-            "nonce": data["nonce"],
-        }
+        return AllocationFields(
+            connection_id=self.connection.pk,
+            currency=data["currency"],
+            quantity=data["quantity"],
+            notes=data["notes"],
+            client_external_id=str(data["client_external_id"]),
+            nonce=data["nonce"],
+        )
 
 
 class AllocationFilterForm(forms.Form):
@@ -74,12 +78,13 @@ class AllocationFilterForm(forms.Form):
             "statuses": [data["status"]] if data.get("status") else None,
             "currencies": [data["currency"].strip().lower()] if data.get("currency", "").strip() else None,
             "connection_ids": [data["connection"]] if data.get("connection") else None,
-            "sort_direction": "DESC",
+            "descending": True,
         }
 
 
 class PartnerDecisionForm(DomainErrorForm):
-    """A partner's answer to a reserved allocation: confirm (clear) or refuse (release, with a reason)."""
+    """A partner's answer to a reserved `allocation`: confirm (clear) or refuse (release, with a reason). Its
+    reference defaults to the allocation's id."""
 
     domain_error_fields = {AllocationMismatch: "status", AllocationAlreadyFinal: "status"}
 
@@ -93,9 +98,12 @@ class PartnerDecisionForm(DomainErrorForm):
     )
     nonce = forms.RegexField(regex=NONCE_PATTERN, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("initial", {}).setdefault("nonce", new_nonce())
+    def __init__(self, *args, allocation: Allocation, **kwargs) -> None:
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("nonce", new_nonce())
+        initial.setdefault("partners_allocation_id", str(allocation.pk))
         super().__init__(*args, **kwargs)
+        self.allocation = allocation
 
     def clean_reject_reason(self) -> str:
         return self.cleaned_data["reject_reason"].strip()
@@ -107,3 +115,20 @@ class PartnerDecisionForm(DomainErrorForm):
         if cleaned.get("status") == AllocationStatus.CLEARED:
             cleaned["reject_reason"] = ""
         return cleaned
+
+    def update_fields(self) -> PartnerUpdateFields:
+        """The update's fields: the allocation as it is recorded, and the partner's answer."""
+        allocation, data = self.allocation, self.cleaned_data
+        return PartnerUpdateFields(
+            allocation_id=allocation.pk,
+            currency=allocation.currency.code,
+            quantity=int(allocation.quantity),
+            client_id=allocation.client_id,
+            connection_id=allocation.connection_id,
+            partners_client_id=allocation.connection.partners_client_id,
+            partners_connection_id=allocation.connection.partners_connection_id,
+            partners_allocation_id=data["partners_allocation_id"],
+            status=data["status"],
+            nonce=data["nonce"],
+            reject_reason=data["reject_reason"],
+        )

@@ -1,13 +1,14 @@
 """The ledger: every money movement is one balanced transaction of immutable entries (DESIGN.md §4).
 
 Accounts are per (owner, kind, currency). Their stored `balance` is the sum of their entries, kept by
-`allocations.ledger.ledger_post` in the same transaction, so reading a balance costs the same at any history size;
-`manage.py ledger_verify` recomputes them all. PostgreSQL enforces the rules itself (migration 0002): balances of
+`allocations.services.ledger.ledger_post` in the same transaction, so reading a balance costs the same at any history
+size; `manage.py ledger_verify` recomputes them all. PostgreSQL enforces the rules itself (migration 0002): balances of
 non-external accounts never go below zero (CHECK), entries and transactions are never updated or deleted, and every
 transaction sums to zero per currency (a deferred constraint trigger, checked at commit).
 """
 
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from partners.amounts import AmountField
+from partners.models import Currency
 
 # The owner of the external accounts: the world outside the network, where deposits come from and withdrawals go.
 EXTERNAL_OWNER = uuid.UUID("00000000-0000-0000-0000-000000000000")
@@ -37,6 +39,14 @@ class TransactionKind(models.TextChoices):
     CLEARING = "clearing", "Clearing"
     RELEASE = "release", "Release"
     SETTLEMENT = "settlement", "Settlement"
+
+
+class AccountRef(NamedTuple):
+    """A ledger account by its natural key, whether or not it exists yet (postings create accounts on first use)."""
+
+    owner_id: uuid.UUID
+    kind: str
+    currency: Currency
 
 
 class LedgerAccount(models.Model):

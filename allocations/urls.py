@@ -1,15 +1,13 @@
-"""The Network section's pages (`network:<name>`, mounted at /network/): partners.urls and the allocation pages.
-They live here because allocations sits above partners (partners imports nothing of allocations)."""
+"""The allocation pages (`allocations:<name>`), mounted at /network/ beside partners.urls (config.urls): one Network
+section in the browser, two namespaces, as a URL namespace belongs to one app."""
 
 from django.urls import path
 
 from allocations import views
-from partners.urls import urlpatterns as partner_urlpatterns
 
-app_name = "network"
+app_name = "allocations"
 
 urlpatterns = [
-    *partner_urlpatterns,
     path("balances", views.BalancesView.as_view(), name="balances"),
     path("allocations", views.AllocationListView.as_view(), name="allocations"),
     path("allocations/<uuid:pk>", views.AllocationDetailView.as_view(), name="allocation"),

@@ -1,30 +1,26 @@
-"""The allocation pages of the Network section: the balances dashboard, the allocation history and detail, and the
-allocate / deallocate forms of a connection (a signed request in two steps, as connecting to a partner).
+"""The allocation pages of the Network section (`allocations:<name>`, under /network/ beside partners' pages): the
+balances dashboard, the allocation history and detail, the allocate / deallocate pages of a connection and the
+partner's confirm / refuse page (signed requests: organizations.web.SignedRequestView).
 
-Thin: allocations.balances / selectors read, allocations.allocating decides; a refused request is stored `released`
+Thin: allocations.selectors read, allocations.services.allocations decides; a refused request is stored `released`
 and its page shows the reason as an error. Ids in URLs are scoped to the current organization (else 404).
 """
 
-import json
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.decorators import method_decorator
+from django.urls import reverse
 from django.utils.functional import cached_property
-from django.views import View
-from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from allocations import allocating, balances, selectors
+from allocations.errors import NetworkClientNotFound
 from allocations.forms import AllocationFilterForm, AllocationRequestForm, PartnerDecisionForm
 from allocations.models import AllocationStatus, AllocationType
-from config.errors import DomainError
-from organizations.errors import NonceReused
-from organizations.forms import SignedRequestForm
-from organizations.web import scoped_or_404
+from allocations.selectors import allocations as selectors
+from allocations.selectors.balances import client_balances
+from allocations.services import allocations as services
+from organizations.signing import signing_payload
+from organizations.web import SignedRequestView, scoped_or_404
 from partners import selectors as partner_selectors
-from partners.forms import SIGNATURE_ERRORS, new_nonce
 from partners.views import WRITE, NetworkPageMixin, _page
 
 BAR_WIDTH = 400  # the chart's bar length in SVG user units, for the largest total
@@ -52,10 +48,10 @@ class BalancesView(NetworkPageMixin, TemplateView):
         # The page links count the connections; the page itself is read by client_balances (with its accounts).
         page_obj = _page(self.request, partner_selectors.connection_list_for_client(enterprise=enterprise))
         try:
-            result = balances.client_balances(
+            result = client_balances(
                 enterprise=enterprise, page_number=page_obj.number - 1, page_size=page_obj.paginator.per_page
             )
-        except balances.NetworkClientNotFound:
+        except NetworkClientNotFound:
             return super().get_context_data(client=None, **kwargs)
         currencies = _bars(
             [{"code": code, "available": b.available, "held": b.held} for code, b in sorted(result.balances.items())]
@@ -101,92 +97,62 @@ class AllocationDetailView(NetworkPageMixin, TemplateView):
         return super().get_context_data(allocation=allocation, **kwargs)
 
 
-@method_decorator(never_cache, name="dispatch")
-class AllocationCreateView(NetworkPageMixin, View):
-    """Allocating to (or deallocating from) one of the enterprise's connections, in two steps on one URL:
-
-    1. the amount and notes, with a clientExternalId and a nonce made here (hidden);
-    2. the exact payload (`allocating.allocation_signing_payload`) and `SignedRequestForm` — then the service.
-
-    The server recomputes the payload from the posted fields each step, so what is signed is what is requested.
-    """
+class AllocationCreateView(NetworkPageMixin, SignedRequestView):
+    """Allocating to one of the enterprise's connections, a signed request (organizations.web.SignedRequestView):
+    step 1 is the amount and notes, with a clientExternalId and a nonce made here (hidden); step 2 signs
+    `services.allocation_signing_payload`, then `services.allocation_create`. A refused request is stored `released`
+    and its page says why."""
 
     organization_permission = WRITE
     template_name = "allocations/create.html"
+    form_class = AllocationRequestForm
     type_ = AllocationType.ALLOCATION
+    service = staticmethod(services.allocation_create)
 
     @cached_property
     def connection(self):
         connections = partner_selectors.connection_list_for_client(enterprise=self.request.organization)
         return scoped_or_404(connections.select_related("partner__config"), self.kwargs["pk"])
 
-    def get(self, request: HttpRequest, pk) -> HttpResponse:
-        return self._details(AllocationRequestForm(connection=self.connection))
+    def get_form_kwargs(self) -> dict:
+        return {"connection": self.connection}
 
-    def post(self, request: HttpRequest, pk) -> HttpResponse:
-        details = AllocationRequestForm(request.POST, connection=self.connection)
-        step = request.POST.get("step")
-        if not details.is_valid() or step == "edit":
-            return self._details(details)
-        request_fields = {"connection_id": self.connection.pk, **details.request()}
-        try:
-            payload = allocating.allocation_signing_payload(enterprise=request.organization, **request_fields)
-        except DomainError as error:
-            details.add_domain_error(error)
-            return self._details(details)
-        signing = SignedRequestForm(
-            request.POST if step == "sign" else None,
-            organization=request.organization,
-            user=request.user,
+    def signing_payload(self, form: AllocationRequestForm) -> str:
+        return services.allocation_signing_payload(
+            enterprise=self.request.organization, fields=form.allocation_fields()
+        )
+
+    def perform(self, form: AllocationRequestForm, *, payload: str, signature: str):
+        return self.service(
+            enterprise=self.request.organization,
+            fields=form.allocation_fields(),
             payload=payload,
-            prefix="sign",
+            signature=signature,
+            initiated_by=self.request.user.get_username(),
         )
-        if step != "sign" or not signing.is_valid():
-            return self._sign(details, signing)
-        create = (
-            allocating.allocation_create if self.type_ == AllocationType.ALLOCATION else allocating.deallocation_create
-        )
-        try:
-            allocation = create(
-                enterprise=request.organization,
-                payload=payload,
-                signature=signing.cleaned_data["signature"],
-                initiated_by=request.user.get_username(),
-                **request_fields,
-            )
-        except SIGNATURE_ERRORS as error:
-            signing.add_error("signature", error.message)
-            return self._sign(details, signing)
-        except NonceReused as error:  # a new nonce is a new payload: back to step 1
-            details = AllocationRequestForm({**request.POST.dict(), "nonce": new_nonce()}, connection=self.connection)
-            details.is_valid()
-            details.add_domain_error(error)
-            return self._details(details)
-        except DomainError as error:
-            details.add_domain_error(error)
-            return self._details(details)
+
+    def add_success_message(self) -> None:
+        allocation = self.object
         label = allocation.get_type_display()
         if allocation.status == AllocationStatus.RELEASED:
-            messages.error(request, f"{label} refused: {allocation.reason}")
+            messages.error(self.request, f"{label} refused: {allocation.reason}")
         elif allocation.status == AllocationStatus.RESERVED:
-            messages.info(request, f"{label} reserved: {allocation.reason}")
+            messages.info(self.request, f"{label} reserved: {allocation.reason}")
         else:
-            messages.success(request, f"{label} cleared.")
-        return redirect("network:allocation", pk=allocation.pk)
+            messages.success(self.request, f"{label} cleared.")
 
-    def _render(self, context: dict) -> HttpResponse:
-        context = {"connection": self.connection, "type": self.type_, **context}
-        return render(self.request, self.template_name, context)
+    def get_success_url(self) -> str:
+        return reverse("allocations:allocation", kwargs={"pk": self.object.pk})
 
-    def _details(self, details: AllocationRequestForm) -> HttpResponse:
-        return self._render({"step": 1, "details": details})
-
-    def _sign(self, details: AllocationRequestForm, signing: SignedRequestForm) -> HttpResponse:
-        return self._render({"step": 2, "details": details, "form": signing})
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(connection=self.connection, type=self.type_, **kwargs)
 
 
 class DeallocationCreateView(AllocationCreateView):
+    """Taking funds back from one of the enterprise's connections (inactive ones too), as allocating."""
+
     type_ = AllocationType.DEALLOCATION
+    service = staticmethod(services.deallocation_create)
 
 
 # --- the partner side ------------------------------------------------------------------------------------------------
@@ -205,83 +171,52 @@ class IncomingAllocationListView(NetworkPageMixin, TemplateView):
         allocations = selectors.allocation_list_for_partner(enterprise=enterprise, **filters)
         return super().get_context_data(
             filter_form=form,
-            partner=partner_selectors.partner_get(enterprise=enterprise),
+            partner=partner_selectors.partner_find(enterprise=enterprise),
             page_obj=_page(self.request, allocations.select_related("connection", "client__enterprise")),
             **kwargs,
         )
 
 
-@method_decorator(never_cache, name="dispatch")
-class PartnerDecisionView(NetworkPageMixin, View):
+class PartnerDecisionView(NetworkPageMixin, SignedRequestView):
     """The partner confirms (clears) or refuses (releases, with a reason) a reserved allocation or deallocation: a
-    request signed by the partner's enterprise (`allocating.partner_update_signed_fields`), in two steps as the
-    client's forms, then `allocating.allocation_partner_update` / `deallocation_partner_update`."""
+    request signed by the partner's enterprise (organizations.web.SignedRequestView), then
+    `services.allocation_partner_update` / `deallocation_partner_update`."""
 
     organization_permission = WRITE
     template_name = "allocations/decide.html"
+    form_class = PartnerDecisionForm
 
     @cached_property
     def allocation(self):
         allocations = selectors.allocation_list_for_partner(enterprise=self.request.organization)
         return scoped_or_404(allocations.select_related("connection", "client__enterprise"), self.kwargs["pk"])
 
-    def _fields(self, details: PartnerDecisionForm) -> dict:
-        allocation, data = self.allocation, details.cleaned_data
-        return {
-            "allocation_id": allocation.pk,
-            "currency": allocation.currency.code,
-            "quantity": int(allocation.quantity),
-            "client_id": allocation.client_id,
-            "connection_id": allocation.connection_id,
-            "partners_client_id": allocation.connection.partners_client_id,
-            "partners_connection_id": allocation.connection.partners_connection_id,
-            "partners_allocation_id": data["partners_allocation_id"],
-            "status": data["status"],
-            "nonce": data["nonce"],
-            "reject_reason": data["reject_reason"],
-        }
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if self.allocation.status != AllocationStatus.RESERVED:  # answered meanwhile: the page says so
+            return self.render_step(1, self.get_form(request.POST))
+        return super().post(request, *args, **kwargs)
 
-    def get(self, request: HttpRequest, pk) -> HttpResponse:
-        return self._render(1, PartnerDecisionForm(initial={"partners_allocation_id": str(self.allocation.pk)}))
+    def get_form_kwargs(self) -> dict:
+        return {"allocation": self.allocation}
 
-    def post(self, request: HttpRequest, pk) -> HttpResponse:
-        details = PartnerDecisionForm(request.POST)
-        step = request.POST.get("step")
-        if self.allocation.status != AllocationStatus.RESERVED or not details.is_valid() or step == "edit":
-            return self._render(1, details)
-        fields = self._fields(details)
-        signed = allocating.partner_update_signed_fields(type_=self.allocation.type, **fields)
-        payload = json.dumps(signed, separators=(",", ":"), ensure_ascii=False)
-        signing = SignedRequestForm(
-            request.POST if step == "sign" else None,
-            organization=request.organization,
-            user=request.user,
-            payload=payload,
-            prefix="sign",
-        )
-        if step != "sign" or not signing.is_valid():
-            return self._render(2, details, signing)
+    def signing_payload(self, form: PartnerDecisionForm) -> str:
+        return signing_payload(form.update_fields().signed(self.allocation.type))
+
+    def perform(self, form: PartnerDecisionForm, *, payload: str, signature: str):
         update = (
-            allocating.allocation_partner_update
+            services.allocation_partner_update
             if self.allocation.type == AllocationType.ALLOCATION
-            else allocating.deallocation_partner_update
+            else services.deallocation_partner_update
         )
-        try:
-            allocation = update(
-                enterprise=request.organization,
-                payload=payload,
-                signature=signing.cleaned_data["signature"],
-                **fields,
-            )
-        except SIGNATURE_ERRORS as error:
-            signing.add_error("signature", error.message)
-            return self._render(2, details, signing)
-        except DomainError as error:
-            details.add_domain_error(error)
-            return self._render(1, details)
-        messages.success(request, f"{allocation.get_type_display()} {allocation.get_status_display().lower()}.")
-        return redirect("network:incoming-allocations")
+        return update(
+            enterprise=self.request.organization, fields=form.update_fields(), payload=payload, signature=signature
+        )
 
-    def _render(self, step: int, details: PartnerDecisionForm, form: SignedRequestForm | None = None) -> HttpResponse:
-        context = {"allocation": self.allocation, "step": step, "details": details, "form": form}
-        return render(self.request, self.template_name, context)
+    def get_success_message(self) -> str:
+        return f"{self.object.get_type_display()} {self.object.get_status_display().lower()}."
+
+    def get_success_url(self) -> str:
+        return reverse("allocations:incoming-allocations")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(allocation=self.allocation, **kwargs)

@@ -85,7 +85,7 @@ def percentiles(samples: list[float]) -> dict:
 
 
 def seed(clients: int) -> dict:
-    from allocations.services import network_deposit
+    from allocations.services.funding import network_deposit
     from organizations.tokens import token_issue_for_client
     from partners.models import Currency
     from tests.factories.organizations import (
@@ -131,15 +131,18 @@ def signed(connection, key) -> dict:
 
 def allocate(client: dict, body: dict):
     """`allocation_create` of a signed body (`signed`) through the client's connection."""
-    from allocations.allocating import allocation_create
+    from allocations.services.allocations import AllocationFields, allocation_create
 
-    return allocation_create(
-        enterprise=client["enterprise"],
+    fields = AllocationFields(
         connection_id=client["connection"].pk,
         currency=CURRENCY,
         quantity=1,
         client_external_id=body["clientExternalId"],
         nonce=body["nonce"],
+    )
+    return allocation_create(
+        enterprise=client["enterprise"],
+        fields=fields,
         payload=body["payload"],
         signature=body["signature"],
         initiated_by="bench",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/servitly/", include("organizations.api.servitly")),  # seed 001's partner API
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("partners.api.urls")),
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("allocations.api.urls")),
-    path("network/", include("allocations.urls")),  # partners.urls and the allocation pages
+    path("network/", include("partners.urls")),  # the Network section: `network:<name>`
+    path("network/", include("allocations.urls")),  # its allocation pages: `allocations:<name>`
     path("", include("organizations.urls")),
 ]

@@ -7,10 +7,15 @@ double-SHA256("\\x18Bitcoin Signed Message:\\n" + varint(len(payload)) + payload
 Verification recovers the public key from the signature and compares it with the registered key. Every verifying
 function here is total: malformed input of any kind verifies as False and never raises. `sign_message` is the
 production signer (custodial keys); it makes signatures in the form the reference SDK emits.
+
+What is signed is `signing_payload(fields)`: a request's signed fields as the reference SDK serializes them, one
+encoding for every signed request (connections, allocations, partner confirmations; settlements next).
 """
 
 import binascii
 import hashlib
+import json
+import secrets
 from typing import TYPE_CHECKING
 
 import base58
@@ -26,8 +31,23 @@ MAX_PAYLOAD_BYTES = 1_000_000  # far above any real request; bigger inputs are r
 _XPUB_VERSIONS = {bytes.fromhex("0488b21e"), bytes.fromhex("043587cf")}
 
 
+NONCE_PATTERN = r"^[0-9a-f]{32}$"  # the nonces the web pages make (`new_nonce`); the API takes any string
+
+
 class InvalidPublicKey(ValueError):
     pass
+
+
+def signing_payload(fields: dict) -> str:
+    """The exact string a signed request signs: its fields as compact JSON in their given order, non-ASCII kept as
+    is (the reference SDK's `JSON.stringify`). The check (`signed_request_accept`) compares parsed JSON, so a
+    signer's own key order verifies too."""
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+
+
+def new_nonce() -> str:
+    """A nonce for one signed request: random, so it is new for the organization (the database still decides)."""
+    return secrets.token_hex(16)
 
 
 def _varint(n: int) -> bytes:

@@ -5,6 +5,7 @@
 - `scoped_or_404(queryset, pk)`: one object from a queryset already scoped to the current organization, else 404.
 - `DomainErrorForm`: shows a service's domain error next to the field it is about.
 - `ServiceFormView`: the one "form → service → message → redirect" view (POST/redirect/GET).
+- `SignedRequestView`: the one two-step signed-request page (fields → the exact payload, signed → service).
 """
 
 from functools import wraps
@@ -16,11 +17,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import FormView
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from config.errors import DomainError, ObjectNotFound, ValidationFailed
 from organizations import selectors
+from organizations.errors import InvalidSignature, NonceReused, PayloadMismatch
 from organizations.models import ROLE_PERMISSIONS, PermissionCode, Role
+from organizations.signing import new_nonce
 
 
 def _permission_needed(permission: str) -> str:
@@ -123,3 +129,101 @@ class ServiceFormView(OrganizationRequiredMixin, FormView):
         if message := self.get_success_message():
             messages.success(self.request, message)
         return redirect(self.get_success_url())
+
+
+class SignedRequestView(OrganizationRequiredMixin, TemplateResponseMixin, ContextMixin, View):
+    """A signed request made on a page, in two steps on one URL (POST/redirect/GET at the end):
+
+    1. `form_class`, the request's fields (with a hidden `nonce` the form makes); step 2 carries them as hidden
+       inputs, and nothing is kept server-side, so an abandoned flow leaves no copy of what was typed behind;
+    2. the exact payload (`signing_payload(form)`, recomputed from the posted fields on every step, so what is signed
+       is what is requested) and `organizations.forms.SignedRequestForm` to sign it: a pasted signature, or the
+       custodial key after re-entering the password. Then `perform(form, payload=..., signature=...)`, one service
+       call; its result is `object`, `get_success_message()` is shown and the browser goes to `get_success_url()`.
+
+    The button pressed is the POST's `step`: `payload` (to step 2), `sign` (sign and perform), `edit` (back to 1).
+    Where a service's error goes: a signature that does not verify or a payload that does not match shows on the
+    signature (step 2); a used nonce goes back to step 1 with a new one (a new payload to look at again); any other
+    `DomainError` goes back to step 1, on the field it is about. Every response is `never_cache`: the step pages
+    carry what was typed (a connection key, an amount).
+
+    Subclasses set `form_class`, `template_name`, `organization_permission` and `success_message` (or override
+    `get_success_message`), and write `signing_payload`, `perform` and `get_success_url`. The template gets `step`
+    (1 or 2), `details` (the fields form) and `form` (the signing form, step 2), and includes
+    `organizations/_signed_request.html` in step 2.
+    """
+
+    form_class: type[DomainErrorForm]
+    signature_errors = (InvalidSignature, PayloadMismatch)  # shown on the signature field of step 2
+    object: Any = None
+    success_message = ""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return never_cache(super().as_view(**initkwargs))
+
+    def get_form_kwargs(self) -> dict:
+        return {}
+
+    def get_form(self, data=None) -> DomainErrorForm:
+        return self.form_class(data, **self.get_form_kwargs())
+
+    def signing_payload(self, form: DomainErrorForm) -> str:
+        """The exact payload to sign for the valid `form`; a `DomainError` here sends the page back to step 1."""
+        raise NotImplementedError
+
+    def perform(self, form: DomainErrorForm, *, payload: str, signature: str) -> Any:
+        raise NotImplementedError
+
+    def get_success_url(self) -> str:
+        raise NotImplementedError
+
+    def get_success_message(self) -> str:
+        return self.success_message.format(object=self.object)
+
+    def add_success_message(self) -> None:
+        if message := self.get_success_message():
+            messages.success(self.request, message)
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return self.render_step(1, self.get_form())
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        details = self.get_form(request.POST)
+        step = request.POST.get("step")
+        if not details.is_valid() or step == "edit":
+            return self.render_step(1, details)
+        try:
+            payload = self.signing_payload(details)
+        except DomainError as error:
+            details.add_domain_error(error)
+            return self.render_step(1, details)
+        signing = self.get_signing_form(payload, data=request.POST if step == "sign" else None)
+        if step != "sign" or not signing.is_valid():
+            return self.render_step(2, details, signing)
+        try:
+            self.object = self.perform(details, payload=payload, signature=signing.cleaned_data["signature"])
+        except self.signature_errors as error:
+            signing.add_error("signature", error.message)
+            return self.render_step(2, details, signing)
+        except NonceReused as error:  # a new nonce makes a new payload: back to step 1 to look at it again
+            details = self.get_form({**request.POST.dict(), "nonce": new_nonce()})
+            details.is_valid()
+            details.add_domain_error(error)
+            return self.render_step(1, details)
+        except DomainError as error:
+            details.add_domain_error(error)
+            return self.render_step(1, details)
+        self.add_success_message()
+        return redirect(self.get_success_url())
+
+    def get_signing_form(self, payload: str, data=None):
+        from organizations.forms import SignedRequestForm  # organizations.forms imports this module (DomainErrorForm)
+
+        request = self.request
+        return SignedRequestForm(
+            data, organization=request.organization, user=request.user, payload=payload, prefix="sign"
+        )
+
+    def render_step(self, step: int, details: DomainErrorForm, signing=None) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(step=step, details=details, form=signing))

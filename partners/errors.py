@@ -33,6 +33,10 @@ class ConnectionKeySchemaMismatch(UnprocessableEntity):
     default_message = "The connection key does not use the partner's connection key schema."
 
 
+class CurrencyNotFound(ObjectNotFound):
+    code = "CurrencyNotFound"
+
+
 class NetworkClientMissing(UnprocessableEntity):
     code = "NetworkClientMissing"
     default_message = "This enterprise has no network client yet: create it first (POST .../clients)."

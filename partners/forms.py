@@ -1,17 +1,14 @@
 """Web forms of the Network section. They check the shape of the input; partners.services decide the rest."""
 
-import secrets
-
 from django import forms
 
 from config.validators import validate_display_name
-from organizations.errors import InvalidSignature, PayloadMismatch
+from organizations.signing import NONCE_PATTERN, new_nonce
 from organizations.web import DomainErrorForm
 from partners.models import CONNECTION_KEY_FIELDS, ConnectionKeySchema, Partner
 
 MAX_WINDOW_MINUTES = 10**6  # as the API takes them
 MAX_CONNECTION_KEY_FIELD_LENGTH = 4096  # as the API takes them (room for an encrypted envelope)
-NONCE_PATTERN = r"^[0-9a-f]{32}$"
 
 # How the connection key fields are labelled on the pages (the form fields keep the reference's names, so that a
 # service error about `("connection_key", "apiKey")` lands next to the `apiKey` field).
@@ -27,11 +24,6 @@ CONNECTION_KEY_HELP = {
     "connectionToken": "The token the partner gave you for this connection.",
     "signature": "The partner's signature of that token.",
 }
-
-
-def new_nonce() -> str:
-    """A nonce for one signed request: random, so it is new for the organization (the database still decides)."""
-    return secrets.token_hex(16)
 
 
 def _window_field(label: str) -> forms.IntegerField:
@@ -147,7 +139,3 @@ class ConnectionDetailsForm(DomainErrorForm):
             "connection_key": {"schema": self.partner.connection_key_schema, **{f: data[f] for f in self.key_fields}},
             "nonce": data["nonce"],
         }
-
-
-# The signed request's own failures: shown on the signature field of step 2.
-SIGNATURE_ERRORS = (InvalidSignature, PayloadMismatch)

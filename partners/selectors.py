@@ -1,17 +1,17 @@
-"""Reads of the network. Every list orders explicitly with a unique tiebreak and fetches its relations up front."""
+"""Reads of the network. Every list orders explicitly with a unique tiebreak and fetches its relations up front.
+
+`*_get` raises a not-found domain error (as organizations' selectors do); `*_find` returns None when there is none,
+for pages and services that take "not yet" as an answer (no network client yet, not a partner).
+"""
 
 import uuid
 
 from django.db.models import Prefetch, QuerySet
 
-from config.errors import ObjectNotFound
 from organizations.models import Organization
 from organizations.selectors import license_current
+from partners.errors import CurrencyNotFound
 from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
-
-
-class CurrencyNotFound(ObjectNotFound):
-    code = "CurrencyNotFound"
 
 
 def currency_list(*, active: bool | None = None, testnet: bool | None = None) -> QuerySet[Currency]:
@@ -25,7 +25,7 @@ def currency_list(*, active: bool | None = None, testnet: bool | None = None) ->
 
 
 def currency_get(code: str) -> Currency:
-    """The currency with this code (codes are lowercase; the lookup is exact). ObjectNotFound when there is none."""
+    """The currency with this code (codes are lowercase; the lookup is exact). CurrencyNotFound when there is none."""
     try:
         return Currency.objects.get(code=code)
     except Currency.DoesNotExist:
@@ -126,16 +126,16 @@ def partner_list_with_currencies(*, partner_ids: list[uuid.UUID]) -> QuerySet[Pa
     )
 
 
-def network_client_get(*, enterprise: Organization) -> NetworkClient | None:
+def network_client_find(*, enterprise: Organization) -> NetworkClient | None:
     """The enterprise's network client, or None before it has one."""
     return NetworkClient.objects.filter(enterprise=enterprise).first()
 
 
-def partner_config_get(*, enterprise: Organization) -> PartnerConfig | None:
+def partner_config_find(*, enterprise: Organization) -> PartnerConfig | None:
     """The partner config staff set up for the enterprise, or None."""
     return PartnerConfig.objects.filter(enterprise=enterprise).first()
 
 
-def partner_get(*, enterprise: Organization) -> Partner | None:
+def partner_find(*, enterprise: Organization) -> Partner | None:
     """The enterprise's own partner record (with its config), or None when it is not a partner."""
     return Partner.objects.select_related("config").filter(enterprise=enterprise).first()

@@ -1,6 +1,5 @@
 """Writes of the network: network clients, partner registration, connections. Keyword-only, atomic, domain errors."""
 
-import json
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -11,6 +10,7 @@ from organizations.errors import LicenseRequired
 from organizations.models import Organization
 from organizations.selectors import license_current
 from organizations.services import signed_request_accept
+from organizations.signing import signing_payload
 from partners.errors import (
     AlreadyPartner,
     ConnectionKeySchemaMismatch,
@@ -21,7 +21,7 @@ from partners.errors import (
     TrustOrgMismatch,
 )
 from partners.models import CONNECTION_KEY_FIELDS, Connection, NetworkClient, Partner, PartnerConfig
-from partners.selectors import network_client_get
+from partners.selectors import network_client_find
 
 # --- network clients -------------------------------------------------------------------------------------------
 
@@ -32,7 +32,7 @@ def network_client_create(*, enterprise: Organization) -> NetworkClient:
 
     Idempotent: later calls (and concurrent ones: the enterprise is unique) return the same client.
     """
-    existing = network_client_get(enterprise=enterprise)
+    existing = network_client_find(enterprise=enterprise)
     if existing is not None:
         return existing
     license_ = license_current(organization=enterprise)
@@ -104,8 +104,9 @@ def connection_signing_payload(
     """The exact string to sign for a connection request, after the same checks the create makes (so a request
     that cannot succeed is refused before anyone signs it)."""
     _connection_parties(enterprise=enterprise, partner_id=partner_id, connection_key=connection_key)
-    fields = connection_signed_fields(partner_id=partner_id, name=name, connection_key=connection_key, nonce=nonce)
-    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+    return signing_payload(
+        connection_signed_fields(partner_id=partner_id, name=name, connection_key=connection_key, nonce=nonce)
+    )
 
 
 @transaction.atomic
@@ -164,7 +165,7 @@ def connection_update(*, connection: Connection, name: str | None = None, active
 def _connection_parties(
     *, enterprise: Organization, partner_id: uuid.UUID, connection_key: dict
 ) -> tuple[NetworkClient, Partner]:
-    client = network_client_get(enterprise=enterprise)
+    client = network_client_find(enterprise=enterprise)
     if client is None:
         raise NetworkClientMissing()
     partner = Partner.objects.select_related("config").filter(pk=partner_id).first()

@@ -1,3 +1,6 @@
+"""The Network section's pages (`network:<name>`), mounted at /network/ (config.urls); allocations' pages are under
+the same path, in their own namespace."""
+
 from django.urls import path
 
 from partners import views

@@ -11,26 +11,26 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.decorators import method_decorator
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views import View
-from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from config.errors import DomainError
-from organizations.errors import NonceReused
-from organizations.forms import SignedRequestForm
 from organizations.models import PermissionCode
 from organizations.selectors import license_current
-from organizations.web import OrganizationRequiredMixin, ServiceFormView, organization_required, scoped_or_404
+from organizations.web import (
+    OrganizationRequiredMixin,
+    ServiceFormView,
+    SignedRequestView,
+    organization_required,
+    scoped_or_404,
+)
 from partners import selectors, services
 from partners.forms import (
-    SIGNATURE_ERRORS,
     ConnectionActiveFilterForm,
     ConnectionDetailsForm,
     PartnerDirectoryFilterForm,
     PartnerRegisterForm,
-    new_nonce,
 )
 
 READ, WRITE = PermissionCode.READ_NETWORK, PermissionCode.WRITE_NETWORK
@@ -82,9 +82,9 @@ class OverviewView(NetworkPageMixin, TemplateView):
         enterprise = self.request.organization
         return super().get_context_data(
             license=self.license,
-            client=selectors.network_client_get(enterprise=enterprise),
-            config=selectors.partner_config_get(enterprise=enterprise),
-            partner=selectors.partner_get(enterprise=enterprise),
+            client=selectors.network_client_find(enterprise=enterprise),
+            config=selectors.partner_config_find(enterprise=enterprise),
+            partner=selectors.partner_find(enterprise=enterprise),
             connection_count=selectors.connection_list_for_client(enterprise=enterprise).count(),
             **kwargs,
         )
@@ -118,8 +118,8 @@ class PartnerRegisterView(NetworkPageMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         enterprise = self.request.organization
         return super().get_context_data(
-            config=selectors.partner_config_get(enterprise=enterprise),
-            partner=selectors.partner_get(enterprise=enterprise),
+            config=selectors.partner_config_find(enterprise=enterprise),
+            partner=selectors.partner_find(enterprise=enterprise),
             **kwargs,
         )
 
@@ -148,7 +148,7 @@ class ConnectionListView(NetworkPageMixin, TemplateView):
         return super().get_context_data(
             filter_form=form,
             page_obj=_page(self.request, connections),
-            client=selectors.network_client_get(enterprise=enterprise),
+            client=selectors.network_client_find(enterprise=enterprise),
             **kwargs,
         )
 
@@ -181,26 +181,21 @@ class ConnectionActiveView(ConnectionMixin, NetworkPageMixin, View):
         return redirect("network:connection", pk=connection.pk)
 
 
-@method_decorator(never_cache, name="dispatch")  # step pages carry the typed connection key: no cached copies
-class ConnectionCreateView(NetworkPageMixin, View):
-    """Connecting to a partner, a signed request in two steps on one URL (`?partner=<id>`):
+class ConnectionCreateView(NetworkPageMixin, SignedRequestView):
+    """Connecting to a partner, a signed request (organizations.web.SignedRequestView) on one URL (`?partner=<id>`):
+    step 1 is the name and the connection key fields of that partner's schema, step 2 signs
+    `services.connection_signing_payload`, then `services.connection_create`.
 
-    1. the name and the connection key fields of that partner's schema, with a nonce generated here (hidden);
-    2. the exact payload (`services.connection_signing_payload`) and `SignedRequestForm` to sign it — a pasted
-       signature, or the custodial key after re-entering the password — then `services.connection_create`.
-
-    The connection key typed in step 1 travels to step 2 as hidden inputs of the step 2 form, and nowhere else:
-    nothing is written to the session or any other server-side store, so an abandoned flow leaves no copy of the
-    secret behind, and the only places it appears are the POST bodies the browser sends and the form it submits
-    (the responses are `never_cache`). The server recomputes the payload from those fields on every step, so what is
-    signed and what is created are the same request (a hidden field changed by hand changes the payload, and a
-    pasted signature of the old one then fails to verify).
+    The connection key typed in step 1 travels to step 2 as hidden inputs of the step 2 form, and nowhere else: the
+    only places it appears are the POST bodies the browser sends and the form it submits (never cached).
 
     Without `?partner=` the page offers the partners one can connect to (active, same trust organization).
     """
 
     organization_permission = WRITE
     template_name = "partners/connect.html"
+    form_class = ConnectionDetailsForm
+    success_message = "Connected to {object.partner.name} as “{object.name}”."
 
     @cached_property
     def partner(self):
@@ -209,73 +204,40 @@ class ConnectionCreateView(NetworkPageMixin, View):
             return None
         return scoped_or_404(selectors.partner_directory(enterprise=self.request.organization), partner_id)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if self.partner is None:
             return self._choose_partner()
-        return self._details(ConnectionDetailsForm(partner=self.partner))
+        return super().get(request, *args, **kwargs)
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if self.partner is None:
             raise Http404("Choose a partner.")
-        details = ConnectionDetailsForm(request.POST, partner=self.partner)
-        if not details.is_valid():
-            return self._details(details)
-        step = request.POST.get("step")
-        if step == "edit":
-            return self._details(details)
-        try:
-            payload = services.connection_signing_payload(
-                enterprise=request.organization, **details.connection_request()
-            )
-        except DomainError as error:
-            details.add_domain_error(error)
-            return self._details(details)
-        signing = self._signing_form(payload, data=request.POST if step == "sign" else None)
-        if step != "sign" or not signing.is_valid():
-            return self._sign(details, signing)
-        try:
-            connection = services.connection_create(
-                enterprise=request.organization,
-                payload=payload,
-                signature=signing.cleaned_data["signature"],
-                **details.connection_request(),
-            )
-        except SIGNATURE_ERRORS as error:
-            signing.add_error("signature", error.message)
-            return self._sign(details, signing)
-        except NonceReused as error:  # a new nonce makes a new payload: back to step 1 to look at it again
-            details = ConnectionDetailsForm({**request.POST.dict(), "nonce": new_nonce()}, partner=self.partner)
-            details.is_valid()
-            details.add_domain_error(error)
-            return self._details(details)
-        except DomainError as error:
-            details.add_domain_error(error)
-            return self._details(details)
-        messages.success(request, f"Connected to {self.partner.name} as “{connection.name}”.")
-        return redirect("network:connection", pk=connection.pk)
+        return super().post(request, *args, **kwargs)
 
-    def _signing_form(self, payload: str, data=None) -> SignedRequestForm:
-        request = self.request
-        return SignedRequestForm(
-            data, organization=request.organization, user=request.user, payload=payload, prefix="sign"
+    def get_form_kwargs(self) -> dict:
+        return {"partner": self.partner}
+
+    def signing_payload(self, form: ConnectionDetailsForm) -> str:
+        return services.connection_signing_payload(enterprise=self.request.organization, **form.connection_request())
+
+    def perform(self, form: ConnectionDetailsForm, *, payload: str, signature: str):
+        return services.connection_create(
+            enterprise=self.request.organization, payload=payload, signature=signature, **form.connection_request()
         )
 
-    def _render(self, context: dict) -> HttpResponse:
-        context = {"partner": self.partner, **context}
-        return render(self.request, self.template_name, context)
+    def get_success_url(self) -> str:
+        return reverse("network:connection", kwargs={"pk": self.object.pk})
+
+    def get_context_data(self, **kwargs):
+        if kwargs.get("step") == 1:  # step 1 says so when there is no network client to connect
+            kwargs["client"] = selectors.network_client_find(enterprise=self.request.organization)
+        return super().get_context_data(partner=self.partner, **kwargs)
 
     def _choose_partner(self) -> HttpResponse:
         enterprise = self.request.organization
         partners = selectors.partner_directory(enterprise=enterprise, active=True, filter_by_trust_org=True)
         partners = partners.exclude(enterprise=enterprise)  # not oneself
-        return self._render({"step": 0, "partners": partners})
-
-    def _details(self, details: ConnectionDetailsForm) -> HttpResponse:
-        client = selectors.network_client_get(enterprise=self.request.organization)
-        return self._render({"step": 1, "details": details, "client": client})
-
-    def _sign(self, details: ConnectionDetailsForm, signing: SignedRequestForm) -> HttpResponse:
-        return self._render({"step": 2, "details": details, "form": signing})
+        return self.render_to_response(self.get_context_data(step=0, partners=partners))
 
 
 # --- connections (partner side) -------------------------------------------------------------------------------
@@ -293,7 +255,7 @@ class IncomingConnectionListView(NetworkPageMixin, TemplateView):
         connections = selectors.connection_list_for_partner(enterprise=enterprise, active=active)
         return super().get_context_data(
             filter_form=form,
-            partner=selectors.partner_get(enterprise=enterprise),
+            partner=selectors.partner_find(enterprise=enterprise),
             page_obj=_page(self.request, connections.select_related("client__enterprise")),
             **kwargs,
         )

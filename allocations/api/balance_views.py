@@ -1,19 +1,19 @@
 """Network API balances: `GET .../clients/balances` and `GET .../partners/balances` (the reference's shapes).
 
 Amounts are base-unit integer strings; currencies are keyed by code; `networkBalances` is keyed by connection id and
-holds one page of connections (`pageNumber`, `pageSize`), oldest first. What each number means: allocations.balances.
+holds one page of connections (`pageNumber`, `pageSize`), oldest first. What each number means:
+allocations.selectors.balances.
 """
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from allocations import balances
+from allocations.selectors.balances import client_balances, partner_balances
 from config.api.fields import QueryListField, QueryTextField
 from config.api.pagination import PageNumberQuery
-from organizations.api.base import NetworkEnterpriseAPIView
+from partners.api.base import ERRORS, LicensedNetworkMixin, NetworkEnterpriseAPIView
 from partners.api.fields import AmountStringField
-from partners.api.views import ERRORS, LicensedNetworkMixin
 
 # --- query parameters ---------------------------------------------------------------------------------------------
 
@@ -101,7 +101,7 @@ class ClientBalancesView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
         responses={200: ClientBalancesOutput, 404: ERRORS[404]},
     )
     def get(self, request, **kwargs):
-        result = balances.client_balances(enterprise=self.enterprise, **self.query(ClientBalancesQuery))
+        result = client_balances(enterprise=self.enterprise, **self.query(ClientBalancesQuery))
         return Response(ClientBalancesOutput(result).data)
 
 
@@ -116,5 +116,5 @@ class PartnerBalancesView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
         responses={200: PartnerBalancesOutput, 404: ERRORS[404]},
     )
     def get(self, request, **kwargs):
-        result = balances.partner_balances(enterprise=self.enterprise, **self.query(PartnerBalancesQuery))
+        result = partner_balances(enterprise=self.enterprise, **self.query(PartnerBalancesQuery))
         return Response(PartnerBalancesOutput(result).data)

@@ -1,5 +1,8 @@
 """Network API (camelCase) serializers of allocations and deallocations (the reference's names, snake_case sources).
 
+Signed requests' inputs give the service their fields as one value, `fields` (`AllocationFields`,
+`PartnerUpdateFields`), beside `payload` and `signature`.
+
 Two outputs: the reads (`V1AllocationGetOutput`: `type`, and `reason` null when there is none) and the answers to a
 create or a refusal (`V1ClearedAllocation` and its siblings: no `type`, `reason` only when there is one).
 """
@@ -8,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from allocations.models import PARTNER_FINAL_STATUSES, AllocationStatus, AllocationType
+from allocations.services.allocations import AllocationFields, PartnerUpdateFields
 from config.api.fields import (
     QueryChoiceField,
     QueryListField,
@@ -19,7 +23,8 @@ from config.api.fields import (
 from partners.amounts import MAX_AMOUNT_DIGITS, format_amount
 from partners.api.fields import AmountStringField
 
-SORT_FIELDS = ("id", "updatedAt", "quantity", "currency")
+# The sort fields' wire names → the selectors' names (allocations.selectors.allocations.SORT_FIELDS).
+SORT_FIELDS = {"id": "id", "updatedAt": "updated_at", "quantity": "quantity", "currency": "currency"}
 PARTNER_SORT_FIELDS = ("id", "updatedAt", "quantity")
 
 
@@ -60,9 +65,19 @@ class AllocationSigningInput(serializers.Serializer):
     notes = StrictCharField(max_length=2000, required=False, trim_whitespace=False)
 
     def to_internal_value(self, data):
+        """`fields`, the request through the connection of the URL (context `connection_id`), and what else the
+        body has (`payload`, `signature`)."""
         values = super().to_internal_value(data)
         amount = values.pop("amount")
-        return {**values, "currency": amount["currency"], "quantity": amount["quantity"]}
+        fields = AllocationFields(
+            connection_id=self.context["connection_id"],
+            currency=amount["currency"],
+            quantity=amount["quantity"],
+            client_external_id=values.pop("client_external_id"),
+            nonce=values.pop("nonce"),
+            notes=values.pop("notes", ""),
+        )
+        return {**values, "fields": fields}
 
 
 class AllocationCreateInput(AllocationSigningInput):
@@ -85,14 +100,18 @@ class PartnerAllocationUpdateInput(serializers.Serializer):
     signature = StrictCharField(max_length=1000, trim_whitespace=False)
 
     def validate(self, attrs):
-        if attrs["status"] == AllocationStatus.RELEASED and not attrs.get("reject_reason"):
+        fields = attrs["fields"]
+        if fields.status == AllocationStatus.RELEASED and not fields.reject_reason:
             raise serializers.ValidationError({"rejectReason": "A release needs a reason."}, code="required")
         return attrs
 
     def to_internal_value(self, data):
+        """`fields`, the update, and `payload` and `signature`."""
         values = super().to_internal_value(data)
         amount = values.pop("amount")
-        return {**values, "currency": amount["currency"], "quantity": amount["quantity"]}
+        payload, signature = values.pop("payload"), values.pop("signature")
+        fields = PartnerUpdateFields(currency=amount["currency"], quantity=amount["quantity"], **values)
+        return {"fields": fields, "payload": payload, "signature": signature}
 
 
 class PartnerDeallocationUpdateInput(PartnerAllocationUpdateInput):
@@ -111,8 +130,16 @@ class AllocationQuery(serializers.Serializer):
     partnerIds = QueryListField(source="partner_ids", comma_separated=True, child=serializers.UUIDField())
     createdOnOrAfter = QueryDateTimeField(source="created_on_or_after", required=False)
     createdBefore = QueryDateTimeField(source="created_before", required=False)
-    sortField = QueryChoiceField(source="sort_field", choices=SORT_FIELDS, required=False)
+    sortField = QueryChoiceField(source="sort_field", choices=tuple(SORT_FIELDS), required=False)
     sortDirection = QueryChoiceField(source="sort_direction", choices=("ASC", "DESC"), default="ASC")
+
+    def to_internal_value(self, data):
+        """The selectors' keyword arguments: the sort field by its domain name, the direction as `descending`."""
+        values = super().to_internal_value(data)
+        if "sort_field" in values:
+            values["sort_field"] = SORT_FIELDS[values["sort_field"]]
+        values["descending"] = values.pop("sort_direction") == "DESC"
+        return values
 
 
 class PartnerAllocationQuery(AllocationQuery):
@@ -171,10 +198,6 @@ class AllocationResultOutput(AllocationOutput):
 
 class AllocationEnvelopeOutput(serializers.Serializer):
     allocation = AllocationOutput()
-
-
-class AllocationListOutput(serializers.Serializer):
-    allocations = AllocationOutput(many=True)
 
 
 class AllocationCreatedOutput(serializers.Serializer):

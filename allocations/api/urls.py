@@ -35,7 +35,11 @@ urlpatterns = [
         views.PartnerAllocationViewSet.as_view({"get": "retrieve"}),
         name="network-partner-allocation-detail",
     ),
-    path("partners/deallocations", views.PartnerDeallocationView.as_view(), name="network-partner-deallocation"),
+    path(
+        "partners/deallocations",
+        views.PartnerDeallocationViewSet.as_view({"put": "update_status"}),
+        name="network-partner-deallocation",
+    ),
     path("clients/balances", balance_views.ClientBalancesView.as_view(), name="network-client-balances"),
     path("partners/balances", balance_views.PartnerBalancesView.as_view(), name="network-partner-balances"),
 ]

@@ -1,24 +1,26 @@
 """Network API: allocations and deallocations (client side: sign, create, read; partner side: read, clear, release).
 
 Views are thin: validate, one service or selector call, serialize. The licence, membership and permission rules come
-from partners.api.views.LicensedNetworkMixin; lookups are scoped to the enterprise (another's ids answer 404).
+from partners.api.base.LicensedNetworkMixin; lookups are scoped to the enterprise (another's ids answer 404). Twin
+operations share one class and differ in declarations: allocation and deallocation signing, creating, and the
+partner's update (PUT, a viewset action on either path).
 """
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.response import Response
 
-from allocations import allocating, selectors
 from allocations.api import serializers as s
 from allocations.models import Allocation, AllocationStatus
+from allocations.selectors import allocations as selectors
+from allocations.services import allocations as services
 from config.api.pagination import network_pagination
 from config.api.permissions import PerMethod
 from config.logging import current_request_id
 from organizations.access import caller_for_request
-from organizations.api.base import NetworkEnterpriseAPIView, NetworkEnterpriseViewSet
 from organizations.models import PermissionCode
+from partners.api.base import ERRORS, LicensedNetworkMixin, NetworkEnterpriseAPIView, NetworkEnterpriseViewSet
 from partners.api.serializers import SigningPayloadOutput
-from partners.api.views import ERRORS, LicensedNetworkMixin
 
 TAGS = ["Client Allocations & Deallocations"]
 PARTNER_TAGS = ["Partner Allocations & Deallocations"]
@@ -40,7 +42,6 @@ class AllocationSigningView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
 
     permission_rule = PerMethod(GET=PermissionCode.WRITE_NETWORK, POST=PermissionCode.WRITE_NETWORK)
     tags = TAGS
-    noun = "allocation"
 
     @extend_schema(
         summary="Get the payload to sign for an allocation",
@@ -48,9 +49,8 @@ class AllocationSigningView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
         responses={200: SigningPayloadOutput, 404: ERRORS[404]},
     )
     def post(self, request, connectionId, **kwargs):
-        data = self.validated(s.AllocationSigningInput)
-        payload = allocating.allocation_signing_payload(enterprise=self.enterprise, connection_id=connectionId, **data)
-        return Response({"payload": payload})
+        data = self.validated(s.AllocationSigningInput, connection_id=connectionId)
+        return Response({"payload": services.allocation_signing_payload(enterprise=self.enterprise, **data)})
 
     @extend_schema(exclude=True)
     def get(self, request, **kwargs):
@@ -73,7 +73,7 @@ class AllocationCreateView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
 
     tags = TAGS
     key = "allocation"
-    service = staticmethod(allocating.allocation_create)
+    service = staticmethod(services.allocation_create)
 
     @extend_schema(
         summary="Allocate funds to a connection (signed request)",
@@ -86,12 +86,8 @@ class AllocationCreateView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
         },
     )
     def post(self, request, connectionId, **kwargs):
-        allocation = self.service(
-            enterprise=self.enterprise,
-            connection_id=connectionId,
-            initiated_by=initiated_by(request),
-            **self.validated(s.AllocationCreateInput),
-        )
+        data = self.validated(s.AllocationCreateInput, connection_id=connectionId)
+        allocation = self.service(enterprise=self.enterprise, initiated_by=initiated_by(request), **data)
         body = {self.key: s.AllocationResultOutput(allocation).data}
         if allocation.status == AllocationStatus.RELEASED:
             error = {"error": allocation.reason, "name": allocation.reason_code, "requestId": current_request_id()}
@@ -103,7 +99,7 @@ class DeallocationCreateView(AllocationCreateView):
     """Take funds back from a connection (inactive ones too): 200 cleared or reserved; 422 released."""
 
     key = "deallocation"
-    service = staticmethod(allocating.deallocation_create)
+    service = staticmethod(services.deallocation_create)
 
     @extend_schema(
         summary="Deallocate funds from a connection (signed request)",
@@ -145,7 +141,29 @@ class ClientAllocationViewSet(AllocationReadViewSet):
     """The allocations and deallocations the enterprise made as a client."""
 
 
-class PartnerAllocationViewSet(AllocationReadViewSet):
+# --- partner side: clearing or releasing ----------------------------------------------------------------------------
+
+
+class PartnerUpdateMixin:
+    # PUT: the partner clears or releases a reserved allocation or deallocation (`service`), a signed request read by
+    # `input_serializer`; the answer (`output_serializer`) repeats the partner's own ids as its request gave them.
+    # (Comments, not docstrings: the schema takes an operation's description from the view's docstrings.)
+    input_serializer: type[s.PartnerAllocationUpdateInput]
+    output_serializer: type[s.PartnerAllocationUpdateOutput]
+    service = staticmethod(services.allocation_partner_update)
+
+    def update_status(self, request, **kwargs):
+        data = self.validated(self.input_serializer)
+        allocation = self.service(enterprise=self.enterprise, **data)
+        fields = data["fields"]
+        context = {
+            "partners_client_id": fields.partners_client_id,
+            "partners_connection_id": fields.partners_connection_id,
+        }
+        return Response(self.output_serializer(allocation, context=context).data)
+
+
+class PartnerAllocationViewSet(PartnerUpdateMixin, AllocationReadViewSet):
     """The allocations and deallocations made to the enterprise as a partner; PUT clears or releases one."""
 
     filter_serializer = s.PartnerAllocationQuery
@@ -154,7 +172,6 @@ class PartnerAllocationViewSet(AllocationReadViewSet):
     tags = PARTNER_TAGS
     input_serializer = s.PartnerAllocationUpdateInput
     output_serializer = s.PartnerAllocationUpdateOutput
-    service = staticmethod(allocating.allocation_partner_update)
 
     @extend_schema(
         summary="Clear or release a reserved allocation (signed request of the partner)",
@@ -162,22 +179,19 @@ class PartnerAllocationViewSet(AllocationReadViewSet):
         responses={200: s.PartnerAllocationUpdateOutput, 404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422]},
     )
     def update_status(self, request, **kwargs):
-        data = self.validated(self.input_serializer)
-        allocation = self.service(enterprise=self.enterprise, **data)
-        context = {key: data[key] for key in ("partners_client_id", "partners_connection_id")}
-        return Response(self.output_serializer(allocation, context=context).data)
+        return super().update_status(request, **kwargs)
 
 
-class PartnerDeallocationView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
+class PartnerDeallocationViewSet(PartnerUpdateMixin, LicensedNetworkMixin, NetworkEnterpriseViewSet):
     tags = PARTNER_TAGS
+    input_serializer = s.PartnerDeallocationUpdateInput
+    output_serializer = s.PartnerDeallocationUpdateOutput
+    service = staticmethod(services.deallocation_partner_update)
 
     @extend_schema(
         summary="Clear or release a reserved deallocation (signed request of the partner)",
         request=s.PartnerDeallocationUpdateInput,
         responses={200: s.PartnerDeallocationUpdateOutput, 404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422]},
     )
-    def put(self, request, **kwargs):
-        data = self.validated(s.PartnerDeallocationUpdateInput)
-        allocation = allocating.deallocation_partner_update(enterprise=self.enterprise, **data)
-        context = {key: data[key] for key in ("partners_client_id", "partners_connection_id")}
-        return Response(s.PartnerDeallocationUpdateOutput(allocation, context=context).data)
+    def update_status(self, request, **kwargs):
+        return super().update_status(request, **kwargs)

@@ -1,4 +1,4 @@
-"""The ledger's rules, enforced by PostgreSQL itself (on SQLite, allocations.ledger enforces them alone):
+"""The ledger's rules, enforced by PostgreSQL itself (on SQLite, allocations.services.ledger enforces them alone):
 
 - entries and transactions are immutable: UPDATE and DELETE raise;
 - every transaction sums to zero per currency: a deferred constraint trigger checks it at commit, once per

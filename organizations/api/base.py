@@ -1,4 +1,5 @@
-"""Base views of the two dialects, and how each finds the organization a request addresses.
+"""Base views of the organization dialect, how they find the organization a request addresses, and the scoped
+object lookup both dialects share (the network dialect's base views are in partners.api.base).
 
 Organization API (`/api/v1/...`, snake_case, 422 validation, `{"items", "total_items"}`):
 - `OrganizationViewSet` / `OrganizationAPIView`: the `Requester-Organization-ID` / `Target-Organization-ID` headers
@@ -7,29 +8,21 @@ Organization API (`/api/v1/...`, snake_case, 422 validation, `{"items", "total_i
 - `OrganizationUnscopedViewSet` / `OrganizationUnscopedAPIView`: no organization headers (tokens, "my
   organizations").
 
-Network API (`/api/network/v1/enterprises/{enterpriseId}/...`, camelCase, 400 validation, `{"<key>": [...]}`):
-- `NetworkEnterpriseViewSet` / `NetworkEnterpriseAPIView`: the caller must belong to `{enterpriseId}` (401
-  otherwise, as the reference says); `required_license` makes the enterprise's license a requirement (403);
-  `self.enterprise` is the enterprise. List keys: `pagination_class = network_pagination("partners")`.
-
 Subclasses declare `permission_rule` (config.api.permissions) and `tags`; see config.api.views.
 """
-
-import uuid
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from config.api.dialects import NETWORK, ORGANIZATION
-from config.api.pagination import OffsetPagination, network_pagination
+from config.api.dialects import ORGANIZATION
+from config.api.pagination import OffsetPagination
 from config.api.views import ApiViewMixin
-from config.errors import Forbidden, ValidationFailed
+from config.errors import Forbidden
 from organizations.access import REQUESTER_HEADER, TARGET_HEADER, Access, Scenario, access_resolve, caller_for_request
-from organizations.errors import LicenseRequired, NotAMember
 from organizations.models import Organization
-from organizations.selectors import get_or_404, organization_has_license
+from organizations.selectors import get_or_404
 
 ORGANIZATION_HEADERS = [
     OpenApiParameter(
@@ -47,9 +40,6 @@ ORGANIZATION_HEADERS = [
         description="The organization whose resources are addressed: the requester itself, or a connected one.",
     ),
 ]
-ENTERPRISE_PATH_PARAMETER = OpenApiParameter(
-    "enterpriseId", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The enterprise (organization) id."
-)
 
 
 class ScopedLookupMixin(ApiViewMixin):
@@ -106,41 +96,4 @@ class OrganizationUnscopedViewSet(OrganizationDialectMixin, GenericViewSet):
 
 
 class OrganizationUnscopedAPIView(OrganizationDialectMixin, APIView):
-    pass
-
-
-# --- network API ----------------------------------------------------------------------------------------------
-
-
-class NetworkEnterpriseMixin(ScopedLookupMixin):
-    dialect = NETWORK
-    pagination_class = network_pagination("items")
-    schema_parameters = [ENTERPRISE_PATH_PARAMETER]
-    required_license: str | None = None  # a LicenseProduct the enterprise must hold
-    enterprise: Organization
-
-    def resolve_context(self, request, **kwargs) -> frozenset[str]:
-        try:
-            enterprise_id = uuid.UUID(str(kwargs.get("enterpriseId", "")))
-        except ValueError:
-            raise ValidationFailed.single(
-                "enterpriseId", "enterpriseId must be a UUID.", "invalid_uuid", source="path", wire_names=True
-            ) from None
-        caller = caller_for_request(request)
-        permissions = caller.permissions_in(enterprise_id)
-        if permissions is None:
-            raise NotAMember()
-        self.enterprise = caller.organization(enterprise_id)  # a token's organization is already loaded
-        if self.required_license and not organization_has_license(
-            organization=self.enterprise, product=self.required_license
-        ):
-            raise LicenseRequired()
-        return permissions
-
-
-class NetworkEnterpriseViewSet(NetworkEnterpriseMixin, GenericViewSet):
-    pass
-
-
-class NetworkEnterpriseAPIView(NetworkEnterpriseMixin, APIView):
     pass

@@ -1,34 +1,26 @@
 """Network API (`/api/network/v1/enterprises/{enterpriseId}/...`): partners, network clients, connections.
 
 Every view needs the enterprise's network license (403 otherwise) and READ_NETWORK to read, WRITE_NETWORK to
-write; the dialect, membership (401), schema defaults and errors come from organizations.api.base.
-NetworkEnterpriseViewSet. Object lookups are scoped to the enterprise: another enterprise's ids answer 404.
+write; the dialect, membership (401), schema defaults and errors come from partners.api.base. Object lookups are
+scoped to the enterprise: another enterprise's ids answer 404.
 """
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.response import Response
 
-from config.api.dialects import NETWORK
 from config.api.pagination import network_pagination
 from config.api.permissions import PerMethod
-from config.api.schema import error_response
-from organizations.api.base import NetworkEnterpriseAPIView, NetworkEnterpriseViewSet
-from organizations.models import LicenseProduct, PermissionCode
+from organizations.models import PermissionCode
 from partners import selectors, services
 from partners.api import serializers as s
-
-NETWORK_RULE = PerMethod(
-    GET=PermissionCode.READ_NETWORK, POST=PermissionCode.WRITE_NETWORK, PUT=PermissionCode.WRITE_NETWORK
+from partners.api.base import (
+    ERRORS,
+    NETWORK_DOMAIN,
+    LicensedNetworkMixin,
+    NetworkEnterpriseAPIView,
+    NetworkEnterpriseViewSet,
 )
-# The reference's `domain` field: "the domain name of the API server that processed the request".
-NETWORK_DOMAIN = "bitgo-network"
-ERRORS = {status: error_response(NETWORK, status) for status in (404, 409, 422)}
-
-
-class LicensedNetworkMixin:
-    permission_rule = NETWORK_RULE
-    required_license = LicenseProduct.NETWORK
 
 
 class PartnerViewSet(LicensedNetworkMixin, ListModelMixin, NetworkEnterpriseViewSet):

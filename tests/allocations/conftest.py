@@ -5,8 +5,9 @@ import uuid
 
 import pytest
 
-from allocations.ledger import AccountRef, account_balance, ledger_post, transfer
-from allocations.models import EXTERNAL_OWNER, AccountKind
+from allocations.models import EXTERNAL_OWNER, AccountKind, AccountRef
+from allocations.selectors.ledger import account_balance
+from allocations.services.ledger import ledger_post, transfer
 from organizations.signing import sign_message
 from partners.models import Currency
 from tests.factories.organizations import LicenseFactory, SigningKeyFactory

@@ -5,9 +5,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from allocations.ledger import AccountRef, account_balance
-from allocations.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-from allocations.services import network_deposit
+from allocations.models import AccountKind, AccountRef, LedgerAccount, LedgerEntry, LedgerTransaction
+from allocations.selectors.ledger import account_balance
+from allocations.services.funding import network_deposit
 from partners.models import Currency
 from tests.factories.organizations import OrganizationFactory, UserFactory
 from tests.factories.partners import NetworkClientFactory

@@ -16,9 +16,10 @@ from django.db import OperationalError, transaction
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
-from allocations import allocating
-from allocations.ledger import ledger_differences
 from allocations.models import Allocation, LedgerTransaction
+from allocations.selectors.ledger import ledger_differences
+from allocations.services import allocations as services
+from allocations.services.allocations import AllocationFields, PartnerUpdateFields
 from config.errors import DomainError
 from organizations.models import UsedNonce
 from tests.allocations.conftest import balances, fund, partner_update, signed_request
@@ -34,7 +35,8 @@ def tbtc(db):
     return CurrencyFactory(code="tbtc", decimals=8)  # flushed by transactional tests: made again when missing
 
 
-def request_kwargs(connection, key, **kwargs) -> dict:
+def request_fields(connection, key, **kwargs) -> dict:
+    """A signed request's fields, JSON-ready (the killed process builds its AllocationFields from them)."""
     body = signed_request(connection, key, **kwargs)
     amount = body.pop("amount")
     return {
@@ -46,6 +48,22 @@ def request_kwargs(connection, key, **kwargs) -> dict:
         "initiated_by": "test",
         **body,
     }
+
+
+def service_kwargs(enterprise, initiated_by, payload, signature, **fields) -> dict:
+    """`allocation_create`'s keyword arguments for the fields of `request_fields`."""
+    fields = AllocationFields(**fields)
+    return {
+        "enterprise": enterprise,
+        "fields": fields,
+        "payload": payload,
+        "signature": signature,
+        "initiated_by": initiated_by,
+    }
+
+
+def request_kwargs(connection, key, **kwargs) -> dict:
+    return service_kwargs(**request_fields(connection, key, **kwargs))
 
 
 def run_concurrently(calls) -> list:
@@ -80,7 +98,7 @@ def assert_ledger_consistent():
 def test_100_allocations_against_a_balance_covering_50(connection, signing_key, tbtc):
     fund(connection.client, tbtc, 50)
     requests = [request_kwargs(connection, signing_key, quantity="1") for _ in range(100)]
-    results = run_concurrently([lambda r=r: allocating.allocation_create(**r) for r in requests])
+    results = run_concurrently([lambda r=r: services.allocation_create(**r) for r in requests])
     assert not [r for r in results if isinstance(r, Exception)], results
     assert Counter(r.status for r in results) == {"cleared": 50, "released": 50}
     assert Counter(Allocation.objects.values_list("status", flat=True)) == {"cleared": 50, "released": 50}
@@ -90,10 +108,10 @@ def test_100_allocations_against_a_balance_covering_50(connection, signing_key, 
 
 def test_mixed_allocations_and_deallocations_on_one_connection(connection, signing_key, tbtc):
     fund(connection.client, tbtc, 100)
-    allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="50"))
+    services.allocation_create(**request_kwargs(connection, signing_key, quantity="50"))
     calls = []
     for i in range(100):
-        service = allocating.allocation_create if i % 2 else allocating.deallocation_create
+        service = services.allocation_create if i % 2 else services.deallocation_create
         request = request_kwargs(connection, signing_key, quantity="3")
         calls.append(lambda s=service, r=request: s(**r))
     results = run_concurrently(calls)
@@ -109,37 +127,35 @@ def test_a_partner_confirms_and_releases_while_the_client_deallocates(connection
     config.async_allocations_enabled = True
     config.save()
     fund(connection.client, tbtc, 100)
-    reserved = [
-        allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="1")) for _ in range(60)
-    ]
+    reserved = [services.allocation_create(**request_kwargs(connection, signing_key, quantity="1")) for _ in range(60)]
     assert balances(connection, tbtc) == {"available": 40, "held": 0, "reserved": 60}
 
     def update(allocation, status):
         body = partner_update(allocation, partner_key, status=status, reason="no" if status == "released" else None)
-        data = {
-            "enterprise": connection.partner.enterprise,
-            "allocation_id": allocation.pk,
-            "currency": "tbtc",
-            "quantity": 1,
-            "client_id": allocation.client_id,
-            "connection_id": allocation.connection_id,
-            "partners_client_id": body["partnersClientId"],
-            "partners_connection_id": body["partnersConnectionId"],
-            "partners_allocation_id": body["partnersAllocationId"],
-            "status": status,
-            "reject_reason": body.get("rejectReason", ""),
-            "nonce": body["nonce"],
-            "payload": body["payload"],
-            "signature": body["signature"],
-        }
-        return lambda: allocating.allocation_partner_update(**data)
+        fields = PartnerUpdateFields(
+            allocation_id=allocation.pk,
+            currency="tbtc",
+            quantity=1,
+            client_id=allocation.client_id,
+            connection_id=allocation.connection_id,
+            partners_client_id=body["partnersClientId"],
+            partners_connection_id=body["partnersConnectionId"],
+            partners_allocation_id=body["partnersAllocationId"],
+            status=status,
+            reject_reason=body.get("rejectReason", ""),
+            nonce=body["nonce"],
+        )
+        enterprise = connection.partner.enterprise
+        return lambda: services.allocation_partner_update(
+            enterprise=enterprise, fields=fields, payload=body["payload"], signature=body["signature"]
+        )
 
     calls = []
     for i, allocation in enumerate(reserved):
         status = "cleared" if i % 2 else "released"
         calls += [update(allocation, status), update(allocation, status)]  # each update sent twice, concurrently
     deallocations = [request_kwargs(connection, signing_key, quantity="1") for _ in range(40)]
-    calls += [lambda r=r: allocating.deallocation_create(**r) for r in deallocations]
+    calls += [lambda r=r: services.deallocation_create(**r) for r in deallocations]
     results = run_concurrently(calls)
     assert not [r for r in results if isinstance(r, Exception)], [r for r in results if isinstance(r, Exception)]
     assert Counter(Allocation.objects.filter(type="allocation").values_list("status", flat=True)) == {
@@ -160,7 +176,7 @@ def test_a_partner_confirms_and_releases_while_the_client_deallocates(connection
 def test_concurrent_identical_retries_move_money_once(connection, signing_key, tbtc):
     fund(connection.client, tbtc, 1_000)
     request = request_kwargs(connection, signing_key, quantity="10")
-    results = run_concurrently([lambda: allocating.allocation_create(**request) for _ in range(WORKERS)])
+    results = run_concurrently([lambda: services.allocation_create(**request) for _ in range(WORKERS)])
     assert not [r for r in results if isinstance(r, Exception)], results
     assert {r.pk for r in results} == {Allocation.objects.get().pk}
     assert balances(connection, tbtc) == {"available": 990, "held": 10, "reserved": 0}
@@ -172,26 +188,30 @@ KILLER = """
 import json, os, signal, sys
 import django
 django.setup()
-from allocations import allocating
+from allocations.services import allocations as services
 from organizations.models import Organization
 
-posted = allocating.ledger_post
+posted = services.ledger_post
 
 def post_then_die(**kwargs):
     posting = posted(**kwargs)
     os.kill(os.getpid(), signal.SIGKILL)  # mid-transaction: the posting is written, the allocation not yet
     return posting
 
-allocating.ledger_post = post_then_die
+services.ledger_post = post_then_die
 request = json.loads(sys.stdin.read())
-request["enterprise"] = Organization.objects.get(pk=request["enterprise"])
-allocating.allocation_create(**request)
+enterprise = Organization.objects.get(pk=request.pop("enterprise"))
+payload, signature, initiated_by = request.pop("payload"), request.pop("signature"), request.pop("initiated_by")
+fields = services.AllocationFields(**request)
+services.allocation_create(
+    enterprise=enterprise, fields=fields, payload=payload, signature=signature, initiated_by=initiated_by
+)
 """
 
 
 def test_a_process_killed_mid_allocation_leaves_nothing(connection, signing_key, tbtc):
     fund(connection.client, tbtc, 1_000)
-    request = request_kwargs(connection, signing_key, quantity="10")
+    request = request_fields(connection, signing_key, quantity="10")
     request |= {"enterprise": str(request["enterprise"].pk), "connection_id": str(request["connection_id"])}
     database = settings.DATABASES["default"]
     env = {
@@ -216,7 +236,7 @@ def test_a_process_killed_mid_allocation_leaves_nothing(connection, signing_key,
     assert_ledger_consistent()
     # The same request, sent again, goes through once.
     request = {**request_kwargs(connection, signing_key, quantity="10")}
-    assert allocating.allocation_create(**request).status == "cleared"
+    assert services.allocation_create(**request).status == "cleared"
 
 
 def test_a_posting_locks_its_accounts_not_their_currency(connection, signing_key, tbtc):
@@ -228,7 +248,7 @@ def test_a_posting_locks_its_accounts_not_their_currency(connection, signing_key
     def hold_a_posting_open():
         try:
             with transaction.atomic():
-                allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))
+                services.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))
                 posted.set()
                 release.wait(10)
         finally:
@@ -250,9 +270,9 @@ def test_an_allocation_costs_eleven_statements(connection, signing_key, tbtc):
     nonce, accounts locked, balances, transaction, entries, allocation, COMMIT. A change that adds one (a savepoint,
     a look-up) fails here and should say why in the README's benchmark notes."""
     fund(connection.client, tbtc, 1_000)
-    allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))  # the accounts exist now
+    services.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))  # the accounts exist now
     with CaptureQueriesContext(db_connection) as statements:
-        allocation = allocating.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))
+        allocation = services.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))
     assert allocation.status == "cleared"
     assert len(statements.captured_queries) == 11, [q["sql"][:80] for q in statements.captured_queries]
     assert not [q for q in statements.captured_queries if "SAVEPOINT" in q["sql"]]

@@ -9,18 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
-from allocations.ledger import (
-    AccountRef,
-    InsufficientFunds,
-    LedgerImbalanced,
-    Line,
-    account_balance,
-    ledger_differences,
-    ledger_post,
-    retry_on_conflict,
-    transfer,
-)
-from allocations.models import EXTERNAL_OWNER, AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
+from allocations.errors import InsufficientFunds, LedgerImbalanced
+from allocations.models import EXTERNAL_OWNER, AccountKind, AccountRef, LedgerAccount, LedgerEntry, LedgerTransaction
+from allocations.selectors.ledger import account_balance, ledger_differences
+from allocations.services.ledger import Line, ledger_post, retry_on_conflict, transfer
 from tests.factories.partners import CurrencyFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ import uuid
 
 import pytest
 
-from allocations.ledger import AccountRef, ledger_post, transfer
-from allocations.models import EXTERNAL_OWNER, AccountKind
-from allocations.services import network_deposit
+from allocations.models import EXTERNAL_OWNER, AccountKind, AccountRef
+from allocations.services.funding import network_deposit
+from allocations.services.ledger import ledger_post, transfer
 from organizations.models import PermissionCode
 from partners.models import Currency
 from tests.contracts import assert_matches_reference, query_parameters

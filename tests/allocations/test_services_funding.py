@@ -6,9 +6,10 @@ import threading
 import pytest
 from django.db import connection
 
-from allocations.ledger import AccountRef, InsufficientFunds, account_balance, ledger_differences
-from allocations.models import EXTERNAL_OWNER, AccountKind, LedgerEntry, LedgerTransaction
-from allocations.services import CurrencyInactive, network_deposit, network_withdraw
+from allocations.errors import CurrencyInactive, InsufficientFunds
+from allocations.models import EXTERNAL_OWNER, AccountKind, AccountRef, LedgerEntry, LedgerTransaction
+from allocations.selectors.ledger import account_balance, ledger_differences
+from allocations.services.funding import network_deposit, network_withdraw
 from config.errors import ValidationFailed
 from partners.models import Currency
 from tests.factories.organizations import UserFactory

@@ -8,9 +8,9 @@ from coincurve import PrivateKey
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from allocations.ledger import AccountRef, account_balance, ledger_differences
-from allocations.models import AccountKind, LedgerTransaction
-from allocations.services import network_withdraw
+from allocations.models import AccountKind, AccountRef, LedgerTransaction
+from allocations.selectors.ledger import account_balance, ledger_differences
+from allocations.services.funding import network_withdraw
 from organizations.models import (
     ApiClient,
     License,

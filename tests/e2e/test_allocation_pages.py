@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from allocations.allocating import allocation_create
-from allocations.balances import Balance, client_balances
 from allocations.models import Allocation
-from allocations.services import network_deposit
+from allocations.selectors.balances import Balance, client_balances
+from allocations.services.allocations import AllocationFields, allocation_create
+from allocations.services.funding import network_deposit
 from organizations.models import Role
 from organizations.services import custodial_key_enable
 from tests.allocations.conftest import signed_request
@@ -116,14 +116,19 @@ def test_an_asynchronous_partner_confirms_and_refuses_reserved_allocations(live_
     for quantity in ("300", "200"):
         body = signed_request(connection, key, quantity=quantity, currency="btc")
         amount = body.pop("amount")
-        allocation = allocation_create(
-            enterprise=gary.organization,
+        fields = AllocationFields(
             connection_id=connection.pk,
             currency="btc",
             quantity=int(amount["quantity"]),
-            client_external_id=body.pop("clientExternalId"),
+            client_external_id=body["clientExternalId"],
+            nonce=body["nonce"],
+        )
+        allocation = allocation_create(
+            enterprise=gary.organization,
+            fields=fields,
+            payload=body["payload"],
+            signature=body["signature"],
             initiated_by="test",
-            **body,
         )
         assert allocation.status == "reserved"
     assert client_balances(enterprise=gary.organization).balances["btc"] == Balance(available=500, held=500)

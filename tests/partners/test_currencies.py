@@ -4,8 +4,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from partners.errors import CurrencyNotFound
 from partners.models import Currency
-from partners.selectors import CurrencyNotFound, currency_get, currency_list
+from partners.selectors import currency_get, currency_list
 from tests.factories.organizations import UserFactory
 from tests.factories.partners import CurrencyFactory
 

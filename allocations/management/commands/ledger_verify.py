@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from allocations.ledger import ledger_differences
 from allocations.models import LedgerAccount, LedgerTransaction
+from allocations.selectors.ledger import ledger_differences
 
 
 class Command(BaseCommand):

@@ -26,9 +26,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from allocations.ledger import AccountRef, account_balance
-from allocations.models import AccountKind
-from allocations.services import network_deposit
+from allocations.models import AccountKind, AccountRef
+from allocations.selectors.ledger import account_balance
+from allocations.services.funding import network_deposit
 from organizations import services
 from organizations.models import (
     ALL_PERMISSIONS,

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from allocations.ledger import ledger_differences
 from allocations.models import Allocation, LedgerTransaction
+from allocations.selectors.ledger import ledger_differences
 from organizations.models import UsedNonce
 from organizations.signing import sign_message
 from tests.allocations.conftest import balances, fund, signed_request

@@ -3,8 +3,8 @@ exactly once (PUT .../partners/allocations and .../partners/deallocations, signe
 
 import pytest
 
-from allocations.ledger import ledger_differences
 from allocations.models import Allocation
+from allocations.selectors.ledger import ledger_differences
 from tests.allocations.conftest import balances, fund, partner_update, signed_request
 from tests.contracts import assert_matches_reference
 from tests.partners.conftest import network_error, url

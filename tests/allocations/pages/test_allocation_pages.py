@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from allocations.balances import Balance, client_balances
-from allocations.ledger import AccountRef, ledger_post, transfer
-from allocations.models import AccountKind, Allocation, AllocationStatus, AllocationType
-from allocations.services import network_deposit
+from allocations.models import AccountKind, AccountRef, Allocation, AllocationStatus, AllocationType
+from allocations.selectors.balances import Balance, client_balances
+from allocations.services.funding import network_deposit
+from allocations.services.ledger import ledger_post, transfer
 from organizations.models import Role
 from organizations.services import custodial_key_enable
 from organizations.signing import sign_message

@@ -12,8 +12,9 @@ from config.api.fields import QueryListField
 from config.api.pagination import network_pagination
 from config.api.permissions import PerMethod
 from config.errors import ValidationFailed
-from organizations.api.base import NetworkEnterpriseViewSet, OrganizationUnscopedAPIView
+from organizations.api.base import OrganizationUnscopedAPIView
 from organizations.models import LicenseProduct, Membership, PermissionCode
+from partners.api.base import NetworkEnterpriseViewSet
 
 
 class ProbeInput(serializers.Serializer):

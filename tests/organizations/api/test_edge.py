@@ -7,8 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.api.permissions import AUTHENTICATED, PerMethod, Resource
-from organizations.api.base import NetworkEnterpriseViewSet, OrganizationAPIView, OrganizationViewSet
+from organizations.api.base import OrganizationAPIView, OrganizationViewSet
 from organizations.tokens import token_issue_for_client
+from partners.api.base import NetworkEnterpriseViewSet
 from tests.conftest import bearer
 from tests.factories.organizations import ApiClientFactory, LicenseFactory
 

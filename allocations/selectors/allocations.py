@@ -12,7 +12,8 @@ from allocations.errors import AllocationNotFound
 from allocations.models import Allocation
 from organizations.models import Organization
 
-SORT_FIELDS = {"id": "id", "updatedAt": "updated_at", "quantity": "quantity", "currency": "currency__code"}
+# The fields a list may be sorted by (`sort_field`), and the column each sorts on.
+SORT_FIELDS = {"id": "id", "updated_at": "updated_at", "quantity": "quantity", "currency": "currency__code"}
 
 
 def _filtered(queryset: QuerySet, **lookups) -> QuerySet:
@@ -20,8 +21,8 @@ def _filtered(queryset: QuerySet, **lookups) -> QuerySet:
     return queryset.filter(**{lookup: value for lookup, value in lookups.items() if value not in (None, [])})
 
 
-def _ordered(queryset: QuerySet, sort_field: str | None, sort_direction: str) -> QuerySet:
-    prefix = "-" if sort_direction == "DESC" else ""
+def _ordered(queryset: QuerySet, sort_field: str | None, descending: bool) -> QuerySet:
+    prefix = "-" if descending else ""
     ties = [f"{prefix}created_at", f"{prefix}id"]
     if sort_field is None:
         return queryset.order_by(*ties)
@@ -46,7 +47,7 @@ def _allocations(
     created_on_or_after: datetime.datetime | None = None,
     created_before: datetime.datetime | None = None,
     sort_field: str | None = None,
-    sort_direction: str = "ASC",
+    descending: bool = False,
 ) -> QuerySet[Allocation]:
     queryset = _filtered(
         queryset.select_related("currency"),
@@ -60,7 +61,7 @@ def _allocations(
         created_at__gte=created_on_or_after,
         created_at__lt=created_before,
     )
-    return _ordered(queryset, sort_field, sort_direction)
+    return _ordered(queryset, sort_field, descending)
 
 
 def allocation_list_for_client(*, enterprise: Organization, **filters) -> QuerySet[Allocation]:

@@ -1,5 +1,5 @@
 """Allocations and deallocations: a client's signed request to move funds to or from a connection, and a partner's
-confirmation or refusal of a reserved one. Every movement is one ledger posting (allocations.ledger).
+confirmation or refusal of a reserved one. Every movement is one ledger posting (allocations.services.ledger).
 
 Accounts (allocations.models.AccountKind): the client's AVAILABLE account (owner: its network client), and per
 connection a HELD and a RESERVED account (owner: the connection's network account id).
@@ -16,11 +16,16 @@ connection a HELD and a RESERVED account (owner: the connection's network accoun
 A request a business rule refuses (insufficient funds, a currency the partner does not support, an inactive
 connection or partner: the last three for allocations only, so funds can always be taken back) is stored `released`
 with the reason, nothing moved; the API answers it 422 with the allocation.
+
+What a request asks for is one frozen value built once at the edge (the API's input serializer, the page's form)
+and passed through: `AllocationFields` for a client's request, `PartnerUpdateFields` for a partner's answer. Each
+knows the fields it signs (`signed`), in the reference's names.
 """
 
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -33,13 +38,15 @@ from allocations.errors import (
     ConnectionInactive,
     ConnectionNotFound,
     CurrencyNotSupported,
+    InsufficientFunds,
 )
-from allocations.ledger import AccountRef, InsufficientFunds, ledger_post, retry_on_conflict, transfer
-from allocations.models import AccountKind, Allocation, AllocationStatus, AllocationType, TransactionKind
+from allocations.models import AccountKind, AccountRef, Allocation, AllocationStatus, AllocationType, TransactionKind
+from allocations.services.ledger import ledger_post, retry_on_conflict, transfer
 from config.errors import DomainError, ValidationFailed
 from organizations.errors import NonceReused
 from organizations.models import Organization
 from organizations.services import signed_request_accept
+from organizations.signing import signing_payload
 from partners.amounts import format_amount
 from partners.errors import PartnerInactive
 from partners.models import Connection, Currency, PartnerConfig
@@ -47,46 +54,75 @@ from partners.models import Connection, Currency, PartnerConfig
 RESERVED_REASON = "Awaiting the partner's confirmation."
 
 
-# --- the signed request -----------------------------------------------------------------------------------------
+# --- the signed requests ---------------------------------------------------------------------------------------
 
 
-def allocation_signed_fields(
-    *, connection_id: uuid.UUID, currency: str, quantity: int, client_external_id: str, nonce: str, notes: str = ""
-) -> dict:
-    """The fields an allocation or deallocation request signs, laid out as the reference SDK's `prepareAllocation`
-    does (`notes` only when given). The check compares parsed JSON, so any key order verifies."""
-    fields: dict = {
-        "connectionId": str(connection_id),
-        "amount": {"currency": currency, "quantity": format_amount(quantity)},
-    }
-    if notes:
-        fields["notes"] = notes
-    fields |= {"clientExternalId": client_external_id, "nonce": nonce}
-    return fields
+@dataclass(frozen=True, kw_only=True)
+class AllocationFields:
+    """What a client's allocation or deallocation request asks for through one of its connections."""
+
+    connection_id: uuid.UUID
+    currency: str
+    quantity: int  # base units
+    client_external_id: str
+    nonce: str
+    notes: str = ""
+
+    def signed(self) -> dict:
+        """The fields the request signs, laid out as the reference SDK's `prepareAllocation` does (`notes` only when
+        given). The check compares parsed JSON, so any key order verifies."""
+        fields: dict = {
+            "connectionId": str(self.connection_id),
+            "amount": {"currency": self.currency, "quantity": format_amount(self.quantity)},
+        }
+        if self.notes:
+            fields["notes"] = self.notes
+        return fields | {"clientExternalId": self.client_external_id, "nonce": self.nonce}
 
 
-def allocation_signing_payload(
-    *,
-    enterprise: Organization,
-    connection_id: uuid.UUID,
-    currency: str,
-    quantity: int,
-    client_external_id: str,
-    nonce: str,
-    notes: str = "",
-) -> str:
-    """The exact string to sign for an allocation or deallocation through the enterprise's connection."""
-    _client_connection(enterprise=enterprise, connection_id=connection_id)
-    _currency(currency)
-    fields = allocation_signed_fields(
-        connection_id=connection_id,
-        currency=currency,
-        quantity=quantity,
-        client_external_id=client_external_id,
-        nonce=nonce,
-        notes=notes,
-    )
-    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+@dataclass(frozen=True, kw_only=True)
+class PartnerUpdateFields:
+    """A partner's answer to a reserved allocation or deallocation: the record it describes (amount, client,
+    connection, the partner's own ids) and the final `status` it asks for (`reject_reason` to release)."""
+
+    allocation_id: uuid.UUID
+    currency: str
+    quantity: int  # base units
+    client_id: uuid.UUID
+    connection_id: uuid.UUID
+    partners_client_id: str
+    partners_connection_id: str
+    partners_allocation_id: str
+    status: str
+    nonce: str
+    reject_reason: str = ""
+
+    def signed(self, type_: str) -> dict:
+        """The fields the update signs: the request body without `payload` and `signature`, in the reference's
+        names (`allocationId`/`partnersAllocationId`, or `deallocationId`/`partnersDeallocationId` by `type_`)."""
+        name = "allocation" if type_ == AllocationType.ALLOCATION else "deallocation"
+        fields = {
+            f"{name}Id": str(self.allocation_id),
+            "amount": {"currency": self.currency, "quantity": format_amount(self.quantity)},
+            "clientId": str(self.client_id),
+            "connectionId": str(self.connection_id),
+            "partnersClientId": self.partners_client_id,
+            "partnersConnectionId": self.partners_connection_id,
+            f"partners{name.capitalize()}Id": self.partners_allocation_id,
+            "status": self.status,
+            "nonce": self.nonce,
+        }
+        if self.reject_reason:
+            fields["rejectReason"] = self.reject_reason
+        return fields
+
+
+def allocation_signing_payload(*, enterprise: Organization, fields: AllocationFields) -> str:
+    """The exact string to sign for an allocation or deallocation through the enterprise's connection, after the
+    checks that need no signature (the connection is the enterprise's, the currency exists)."""
+    _client_connection(enterprise=enterprise, connection_id=fields.connection_id)
+    _currency(fields.currency)
+    return signing_payload(fields.signed())
 
 
 def _request_hash(type_: str, fields: dict) -> str:
@@ -97,39 +133,45 @@ def _request_hash(type_: str, fields: dict) -> str:
 # --- client requests --------------------------------------------------------------------------------------------
 
 
-def allocation_create(**kwargs) -> Allocation:
+def allocation_create(
+    *, enterprise: Organization, fields: AllocationFields, payload: str, signature: str, initiated_by: str
+) -> Allocation:
     """Allocates funds to a connection (signed request); see the module docstring for the outcomes."""
-    return _request_create(type_=AllocationType.ALLOCATION, **kwargs)
+    return _request_create(AllocationType.ALLOCATION, enterprise, fields, payload, signature, initiated_by)
 
 
-def deallocation_create(**kwargs) -> Allocation:
+def deallocation_create(
+    *, enterprise: Organization, fields: AllocationFields, payload: str, signature: str, initiated_by: str
+) -> Allocation:
     """Takes funds back from a connection (signed request); allowed on inactive connections."""
-    return _request_create(type_=AllocationType.DEALLOCATION, **kwargs)
+    return _request_create(AllocationType.DEALLOCATION, enterprise, fields, payload, signature, initiated_by)
 
 
-def _request_create(*, type_: str, enterprise: Organization, **request) -> Allocation:
-    """Idempotent by `client_external_id`: the same request again returns the original (no second movement), another
-    request with the same id raises AllocationIdConflict. A bad signature, payload or a used nonce: 400, nothing
-    stored. `request`: the keyword arguments of `_request_create_atomic` but the signed fields and their hash."""
-    signed_fields = allocation_signed_fields(
-        connection_id=request["connection_id"],
-        currency=request["currency"],
-        quantity=request["quantity"],
-        client_external_id=request["client_external_id"],
-        nonce=request["nonce"],
-        notes=request.get("notes", ""),
-    )
+def _request_create(
+    type_: str, enterprise: Organization, fields: AllocationFields, payload: str, signature: str, initiated_by: str
+) -> Allocation:
+    """`allocation_create` / `deallocation_create` by `type_`. Idempotent by `client_external_id`: the same request
+    again returns the original (no second movement), another request with the same id raises AllocationIdConflict.
+    A bad signature, payload or a used nonce: 400, nothing stored."""
+    signed_fields = fields.signed()
     request_hash = _request_hash(type_, signed_fields)
     try:
         return _request_create_atomic(
-            type_=type_, enterprise=enterprise, signed_fields=signed_fields, request_hash=request_hash, **request
+            type_=type_,
+            enterprise=enterprise,
+            fields=fields,
+            signed_fields=signed_fields,
+            request_hash=request_hash,
+            payload=payload,
+            signature=signature,
+            initiated_by=initiated_by,
         )
     except (NonceReused, IntegrityError):
         # A concurrent identical retry committed first (its nonce or its clientExternalId won the unique index):
         # answer from it, as a later retry would be.
         existing = (
             Allocation.objects.select_related("currency")
-            .filter(client__enterprise=enterprise, client_external_id=request["client_external_id"])
+            .filter(client__enterprise=enterprise, client_external_id=fields.client_external_id)
             .first()
         )
         if existing is None:
@@ -143,24 +185,19 @@ def _request_create_atomic(
     *,
     type_: str,
     enterprise: Organization,
+    fields: AllocationFields,
     signed_fields: dict,
     request_hash: str,
-    connection_id: uuid.UUID,
-    currency: str,
-    quantity: int,
-    client_external_id: str,
-    nonce: str,
     payload: str,
     signature: str,
     initiated_by: str,
-    notes: str = "",
 ) -> Allocation:
-    connection = _client_connection(enterprise=enterprise, connection_id=connection_id)
-    currency_obj = _currency(currency, partner_config=connection.partner.config)
+    connection = _client_connection(enterprise=enterprise, connection_id=fields.connection_id)
+    currency = _currency(fields.currency, partner_config=connection.partner.config)
     # A retry (same clientExternalId, so the same nonce if the same body) fails on the nonce here, or on the
     # clientExternalId's unique index at the insert: _request_create answers both from the original.
     signed_request_accept(
-        organization=enterprise, payload=payload, signature=signature, nonce=nonce, signed_fields=signed_fields
+        organization=enterprise, payload=payload, signature=signature, nonce=fields.nonce, signed_fields=signed_fields
     )
 
     allocation = Allocation(
@@ -169,17 +206,17 @@ def _request_create_atomic(
         connection=connection,
         client_id=connection.client_id,
         partner=connection.partner,
-        currency=currency_obj,
-        quantity=quantity,
-        client_external_id=client_external_id,
+        currency=currency,
+        quantity=fields.quantity,
+        client_external_id=fields.client_external_id,
         initiated_by=initiated_by[:255],
-        notes=notes,
-        nonce=nonce,
+        notes=fields.notes,
+        nonce=fields.nonce,
         payload=payload,
         signature=signature,
         request_hash=request_hash,
     )
-    refusal = _refusal(type_=type_, connection=connection, currency=currency_obj)
+    refusal = _refusal(type_=type_, connection=connection, currency=currency)
     asynchronous = connection.partner.config.async_allocations_enabled
     if refusal is None:
         try:  # refused before anything is written: the transaction goes on to record the refusal
@@ -282,92 +319,52 @@ def _completion_lines(allocation: Allocation, status: str):
 # --- partner confirmations --------------------------------------------------------------------------------------
 
 
-def partner_update_signed_fields(
-    *,
-    type_: str,
-    allocation_id: uuid.UUID,
-    currency: str,
-    quantity: int,
-    client_id: uuid.UUID,
-    connection_id: uuid.UUID,
-    partners_client_id: str,
-    partners_connection_id: str,
-    partners_allocation_id: str,
-    status: str,
-    nonce: str,
-    reject_reason: str = "",
-) -> dict:
-    """The fields a partner's update signs: the request body without `payload` and `signature`, in the reference's
-    names (`allocationId`/`partnersAllocationId`, or `deallocationId`/`partnersDeallocationId`)."""
-    name = "allocation" if type_ == AllocationType.ALLOCATION else "deallocation"
-    fields = {
-        f"{name}Id": str(allocation_id),
-        "amount": {"currency": currency, "quantity": format_amount(quantity)},
-        "clientId": str(client_id),
-        "connectionId": str(connection_id),
-        "partnersClientId": partners_client_id,
-        "partnersConnectionId": partners_connection_id,
-        f"partners{name.capitalize()}Id": partners_allocation_id,
-        "status": status,
-        "nonce": nonce,
-    }
-    if reject_reason:
-        fields["rejectReason"] = reject_reason
-    return fields
-
-
-def allocation_partner_update(**kwargs) -> Allocation:
+def allocation_partner_update(
+    *, enterprise: Organization, fields: PartnerUpdateFields, payload: str, signature: str
+) -> Allocation:
     """The partner clears or releases a reserved allocation (signed by the partner's enterprise)."""
-    return _partner_update(type_=AllocationType.ALLOCATION, **kwargs)
+    return _partner_update(
+        type_=AllocationType.ALLOCATION, enterprise=enterprise, fields=fields, payload=payload, signature=signature
+    )
 
 
-def deallocation_partner_update(**kwargs) -> Allocation:
+def deallocation_partner_update(
+    *, enterprise: Organization, fields: PartnerUpdateFields, payload: str, signature: str
+) -> Allocation:
     """The partner clears or releases a reserved deallocation (signed by the partner's enterprise)."""
-    return _partner_update(type_=AllocationType.DEALLOCATION, **kwargs)
+    return _partner_update(
+        type_=AllocationType.DEALLOCATION, enterprise=enterprise, fields=fields, payload=payload, signature=signature
+    )
 
 
 @retry_on_conflict
 @transaction.atomic
 def _partner_update(
-    *,
-    type_: str,
-    enterprise: Organization,
-    allocation_id: uuid.UUID,
-    currency: str,
-    quantity: int,
-    client_id: uuid.UUID,
-    connection_id: uuid.UUID,
-    partners_client_id: str,
-    partners_connection_id: str,
-    partners_allocation_id: str,
-    status: str,
-    nonce: str,
-    payload: str,
-    signature: str,
-    reject_reason: str = "",
+    *, type_: str, enterprise: Organization, fields: PartnerUpdateFields, payload: str, signature: str
 ) -> Allocation:
     """A reserved one is cleared or released exactly once: the row is locked, so concurrent updates queue. Repeating
     the final status it already has answers the same (nothing moves, no signature needed: nothing changes); asking
     for the other final status raises AllocationAlreadyFinal (409). A request whose amount, client or connection
     differ from the record: AllocationMismatch (422)."""
-    if status == AllocationStatus.RELEASED and not reject_reason:
+    status = fields.status
+    if status == AllocationStatus.RELEASED and not fields.reject_reason:
         raise ValidationFailed.single("reject_reason", "A release needs a reason.", "required")
     allocation = (
         Allocation.objects.select_for_update(of=("self",))
         .select_related("currency", "connection")
-        .filter(pk=allocation_id, type=type_, partner__enterprise=enterprise)
+        .filter(pk=fields.allocation_id, type=type_, partner__enterprise=enterprise)
         .first()
     )
     if allocation is None:
         raise AllocationNotFound()
     connection = allocation.connection
     if (
-        allocation.currency.code != currency
-        or int(allocation.quantity) != quantity
-        or allocation.client_id != client_id
-        or allocation.connection_id != connection_id
-        or (connection.partners_client_id and connection.partners_client_id != partners_client_id)
-        or (connection.partners_connection_id and connection.partners_connection_id != partners_connection_id)
+        allocation.currency.code != fields.currency
+        or int(allocation.quantity) != fields.quantity
+        or allocation.client_id != fields.client_id
+        or allocation.connection_id != fields.connection_id
+        or (connection.partners_client_id and connection.partners_client_id != fields.partners_client_id)
+        or (connection.partners_connection_id and connection.partners_connection_id != fields.partners_connection_id)
     ):
         raise AllocationMismatch()
     if allocation.status != AllocationStatus.RESERVED:
@@ -378,21 +375,8 @@ def _partner_update(
         organization=enterprise,
         payload=payload,
         signature=signature,
-        nonce=nonce,
-        signed_fields=partner_update_signed_fields(
-            type_=type_,
-            allocation_id=allocation_id,
-            currency=currency,
-            quantity=quantity,
-            client_id=client_id,
-            connection_id=connection_id,
-            partners_client_id=partners_client_id,
-            partners_connection_id=partners_connection_id,
-            partners_allocation_id=partners_allocation_id,
-            status=status,
-            nonce=nonce,
-            reject_reason=reject_reason,
-        ),
+        nonce=fields.nonce,
+        signed_fields=fields.signed(type_),
     )
     cleared = status == AllocationStatus.CLEARED
     allocation.completion = ledger_post(
@@ -401,9 +385,9 @@ def _partner_update(
         memo=f"{type_} {allocation.id} {status} by the partner",
     )
     allocation.status = status
-    allocation.reason = "" if cleared else reject_reason
+    allocation.reason = "" if cleared else fields.reject_reason
     allocation.reason_code = "" if cleared else "ReleasedByPartner"
-    allocation.partner_external_id = partners_allocation_id
+    allocation.partner_external_id = fields.partners_allocation_id
     allocation.save(
         update_fields=["completion", "status", "reason", "reason_code", "partner_external_id", "updated_at"]
     )

@@ -1,24 +1,20 @@
-"""Writes of the allocations app that are not allocations: funding a network client's account.
+"""Funding a network client's account: staff deposits and withdrawals.
 
 Staff move money between the world outside the network (the EXTERNAL account) and a client's AVAILABLE account,
-with a reason kept as the transaction's memo. Both go through `allocations.ledger.ledger_post`, so a withdrawal can
-never overdraw (InsufficientFunds, nothing written) and the posting is balanced.
+with a reason kept as the transaction's memo. Both go through `allocations.services.ledger.ledger_post`, so a
+withdrawal can never overdraw (InsufficientFunds, nothing written) and the posting is balanced.
 """
 
 from django.db import transaction
 
-from allocations.ledger import AccountRef, ledger_post, retry_on_conflict, transfer
-from allocations.models import EXTERNAL_OWNER, AccountKind, LedgerTransaction, TransactionKind
-from config.errors import UnprocessableEntity, ValidationFailed
+from allocations.errors import CurrencyInactive
+from allocations.models import EXTERNAL_OWNER, AccountKind, AccountRef, LedgerTransaction, TransactionKind
+from allocations.services.ledger import ledger_post, retry_on_conflict, transfer
+from config.errors import ValidationFailed
 from partners.amounts import MAX_AMOUNT_DIGITS
 from partners.models import Currency, NetworkClient
 
 MAX_MEMO_LENGTH = 500  # LedgerTransaction.memo
-
-
-class CurrencyInactive(UnprocessableEntity):
-    code = "CurrencyInactive"
-    default_message = "The currency is not active: no new funds come in it (withdrawals still go out)."
 
 
 def _checked(*, amount: int, memo: str) -> str:

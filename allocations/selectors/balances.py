@@ -17,19 +17,19 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from allocations.errors import NetworkClientNotFound
 from allocations.models import AccountKind, LedgerAccount
-from config.errors import ObjectNotFound
 from organizations.models import Organization
 from partners.errors import PartnerNotFound
 from partners.models import Connection, NetworkClient, Partner
-from partners.selectors import connection_list_for_client, connection_list_for_partner, network_client_get, partner_get
+from partners.selectors import (
+    connection_list_for_client,
+    connection_list_for_partner,
+    network_client_find,
+    partner_find,
+)
 
 CONNECTION_KINDS = (AccountKind.HELD, AccountKind.RESERVED)
-
-
-class NetworkClientNotFound(ObjectNotFound):
-    code = "NetworkClientNotFound"
-    default_message = "This enterprise has no network client yet: create it first (POST .../clients)."
 
 
 @dataclass
@@ -97,7 +97,7 @@ def client_balances(
     """The enterprise's balances as a network client, with one page of its connections (oldest first) filtered by
     `connection_ids` / `partner_ids`. The client's own balances count every connection, whatever the filters.
     NetworkClientNotFound (404) before the enterprise has a network client."""
-    client = network_client_get(enterprise=enterprise)
+    client = network_client_find(enterprise=enterprise)
     if client is None:
         raise NetworkClientNotFound()
     connections = _page(
@@ -136,7 +136,7 @@ def partner_balances(
     """What clients hold with the enterprise as a partner, per connection (one page, oldest first, filtered), and
     the partner's own balances (left out when `partner_ids` excludes it). PartnerNotFound (404) when the enterprise
     is not a partner."""
-    partner = partner_get(enterprise=enterprise)
+    partner = partner_find(enterprise=enterprise)
     if partner is None:
         raise PartnerNotFound("This enterprise is not a network partner.")
     connections = _page(

@@ -7,6 +7,8 @@ locked in ascending id order (`SELECT ... FOR UPDATE`), so concurrent postings o
 of deadlocking, and a balance is checked and written by one transaction at a time. The same rules hold in PostgreSQL
 (CHECK constraints, a deferred constraint trigger; allocations/migrations/0002): a bug here cannot break them.
 
+Reads (`account_balance`, `ledger_differences`) are in allocations.selectors.ledger.
+
 `ledger_post` joins the caller's `transaction.atomic()` (the allocation, the deposit), so the business record and
 its money movement commit or roll back together. A posting costs four statements once its accounts exist: lock the
 accounts, update their balances, insert the transaction, insert its entries. `retry_on_conflict` re-runs a whole
@@ -16,7 +18,6 @@ service when PostgreSQL reports a serialization failure or a deadlock, a bounded
 import functools
 import logging
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -25,30 +26,14 @@ from typing import NamedTuple
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from allocations.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
-from config.errors import UnprocessableEntity
-from partners.models import Currency
+from allocations.errors import InsufficientFunds, LedgerImbalanced
+from allocations.models import AccountKind, AccountRef, LedgerAccount, LedgerEntry, LedgerTransaction
 
 logger = logging.getLogger(__name__)
 
 # PostgreSQL SQLSTATEs worth retrying the whole transaction for.
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 MAX_ATTEMPTS = 4
-
-
-class InsufficientFunds(UnprocessableEntity):
-    code = "InsufficientFunds"
-    default_message = "Insufficient funds."
-
-
-class LedgerImbalanced(Exception):
-    """A posting whose lines do not sum to zero per currency: a programming error, never a user's."""
-
-
-class AccountRef(NamedTuple):
-    owner_id: uuid.UUID
-    kind: str
-    currency: Currency
 
 
 class Line(NamedTuple):
@@ -148,12 +133,6 @@ def _select_for_update(refs: set[AccountRef]) -> dict[AccountRef, LedgerAccount]
     }
 
 
-def account_balance(ref: AccountRef) -> int:
-    """The account's balance (0 when it was never used). One indexed read, whatever the history."""
-    account = LedgerAccount.objects.filter(owner_id=ref.owner_id, kind=ref.kind, currency=ref.currency).first()
-    return int(account.balance) if account is not None else 0
-
-
 def retry_on_conflict(service: Callable) -> Callable:
     """Re-run `service` (which opens its own transaction) on a serialization failure or a deadlock, up to
     MAX_ATTEMPTS times with a short backoff; any other error, or the last conflict, goes to the caller."""
@@ -174,25 +153,3 @@ def retry_on_conflict(service: Callable) -> Callable:
         raise AssertionError("unreachable")
 
     return wrapped
-
-
-def ledger_differences() -> list[str]:
-    """Every way the stored ledger disagrees with itself: an account whose balance is not the sum of its entries,
-    a non-external account below zero, a transaction that does not sum to zero per currency. Empty when consistent."""
-    sums: dict[int, int] = defaultdict(int)
-    per_transaction: dict[tuple, int] = defaultdict(int)
-    entries = LedgerEntry.objects.values_list("account_id", "account__currency_id", "transaction_id", "amount")
-    for account_id, currency_id, transaction_id, amount in entries.order_by("id").iterator(chunk_size=10_000):
-        sums[account_id] += int(amount)
-        per_transaction[(transaction_id, currency_id)] += int(amount)
-    problems = []
-    accounts = LedgerAccount.objects.values_list("id", "kind", "balance").order_by("id")
-    for account_id, kind, balance in accounts.iterator(chunk_size=10_000):
-        if int(balance) != sums.get(account_id, 0):
-            problems.append(f"account {account_id}: balance {int(balance)}, entries sum to {sums.get(account_id, 0)}")
-        if int(balance) < 0 and kind != AccountKind.EXTERNAL:
-            problems.append(f"account {account_id} ({kind}) is below zero: {int(balance)}")
-    for (transaction_id, currency_id), total in sorted(per_transaction.items(), key=str):
-        if total:
-            problems.append(f"transaction {transaction_id}: currency {currency_id} sums to {total}, not 0")
-    return problems
