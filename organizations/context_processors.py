@@ -12,4 +12,3 @@ def current_organization(request) -> dict:
             membership is not None and PermissionCode.MANAGE_ORGANIZATION in membership.permissions
         ),
     }
-
