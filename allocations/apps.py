@@ -9,5 +9,4 @@ class AllocationsConfig(AppConfig):
         "network_client_tabs": "allocations/_client_tabs.html",
         "network_partner_tabs": "allocations/_partner_tabs.html",
         "connection_actions": "allocations/_connection_funds.html",
-        "network_nav_current": "allocations/_nav_current.html",
     }

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class OrganizationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "organizations"
-    nav_template = "organizations/_nav.html"  # its links in the page navigation (see context_processors.navigation)
+    template_slots = {"nav": "organizations/_nav.html"}  # its links in the page navigation (templatetags/slots.py)
 
     def ready(self) -> None:
         from organizations import checks, schema  # noqa: F401  (register system checks, the OpenAPI security scheme)

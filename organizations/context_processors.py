@@ -1,5 +1,3 @@
-from django.apps import apps
-
 from organizations.models import PermissionCode
 
 
@@ -14,10 +12,3 @@ def current_organization(request) -> dict:
             membership is not None and PermissionCode.MANAGE_ORGANIZATION in membership.permissions
         ),
     }
-
-
-def navigation(request) -> dict:
-    """The navigation templates of the installed apps (an app adds `nav_template = "<app>/_nav.html"` to its
-    AppConfig), which base.html includes in INSTALLED_APPS order: no app's links are listed in the layout."""
-    configs = apps.get_app_configs()
-    return {"nav_templates": [t for config in configs if (t := getattr(config, "nav_template", None))]}

@@ -68,7 +68,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.current_organization",
-                "organizations.context_processors.navigation",
             ],
         },
     },

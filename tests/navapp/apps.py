@@ -6,4 +6,4 @@ class NavAppConfig(AppConfig):
 
     name = "tests.navapp"
     label = "navapp"
-    nav_template = "navapp/_nav.html"
+    template_slots = {"nav": "navapp/_nav.html"}
