@@ -7,7 +7,7 @@ from django import forms
 
 from allocations.errors import AllocationAlreadyFinal, AllocationMismatch, CurrencyNotSupported
 from allocations.models import Allocation, AllocationStatus, AllocationType
-from allocations.services.allocations import AllocationFields, PartnerUpdateFields
+from allocations.payloads import AllocationFields, PartnerUpdateFields
 from organizations.signing import NONCE_PATTERN, new_nonce
 from organizations.web import DomainErrorForm
 from partners.amounts import MAX_AMOUNT_DIGITS, parse_amount

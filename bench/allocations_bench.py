@@ -131,7 +131,8 @@ def signed(connection, key) -> dict:
 
 def allocate(client: dict, body: dict):
     """`allocation_create` of a signed body (`signed`) through the client's connection."""
-    from allocations.services.allocations import AllocationFields, allocation_create
+    from allocations.payloads import AllocationFields
+    from allocations.services.allocations import allocation_create
 
     fields = AllocationFields(
         connection_id=client["connection"].pk,

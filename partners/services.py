@@ -21,6 +21,7 @@ from partners.errors import (
     TrustOrgMismatch,
 )
 from partners.models import CONNECTION_KEY_FIELDS, Connection, NetworkClient, Partner, PartnerConfig
+from partners.payloads import connection_signed_fields
 from partners.selectors import network_client_find
 
 # --- network clients -------------------------------------------------------------------------------------------
@@ -91,11 +92,6 @@ def partner_create(
 
 
 # --- connections ------------------------------------------------------------------------------------------------
-
-
-def connection_signed_fields(*, partner_id: uuid.UUID, name: str, connection_key: dict, nonce: str) -> dict:
-    """The fields a connection request signs, as the reference SDK lays them out."""
-    return {"partnerId": str(partner_id), "name": name, "connectionKey": connection_key, "nonce": nonce}
 
 
 def connection_signing_payload(

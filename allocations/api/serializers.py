@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from allocations.models import PARTNER_FINAL_STATUSES, AllocationStatus, AllocationType
-from allocations.services.allocations import AllocationFields, PartnerUpdateFields
+from allocations.payloads import AllocationFields, PartnerUpdateFields
 from config.api.fields import (
     QueryChoiceField,
     QueryListField,

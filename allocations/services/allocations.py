@@ -18,14 +18,13 @@ connection or partner: the last three for allocations only, so funds can always 
 with the reason, nothing moved; the API answers it 422 with the allocation.
 
 What a request asks for is one frozen value built once at the edge (the API's input serializer, the page's form)
-and passed through: `AllocationFields` for a client's request, `PartnerUpdateFields` for a partner's answer. Each
-knows the fields it signs (`signed`), in the reference's names.
+and passed through: `AllocationFields` for a client's request, `PartnerUpdateFields` for a partner's answer
+(allocations.payloads: each knows the fields it signs, in the reference's names).
 """
 
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -41,13 +40,13 @@ from allocations.errors import (
     InsufficientFunds,
 )
 from allocations.models import AccountKind, AccountRef, Allocation, AllocationStatus, AllocationType, TransactionKind
+from allocations.payloads import AllocationFields, PartnerUpdateFields
 from allocations.services.ledger import ledger_post, retry_on_conflict, transfer
 from config.errors import DomainError, ValidationFailed
 from organizations.errors import NonceReused
 from organizations.models import Organization
 from organizations.services import signed_request_accept
 from organizations.signing import signing_payload
-from partners.amounts import format_amount
 from partners.errors import PartnerInactive
 from partners.models import Connection, Currency, PartnerConfig
 
@@ -55,66 +54,6 @@ RESERVED_REASON = "Awaiting the partner's confirmation."
 
 
 # --- the signed requests ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class AllocationFields:
-    """What a client's allocation or deallocation request asks for through one of its connections."""
-
-    connection_id: uuid.UUID
-    currency: str
-    quantity: int  # base units
-    client_external_id: str
-    nonce: str
-    notes: str = ""
-
-    def signed(self) -> dict:
-        """The fields the request signs, laid out as the reference SDK's `prepareAllocation` does (`notes` only when
-        given). The check compares parsed JSON, so any key order verifies."""
-        fields: dict = {
-            "connectionId": str(self.connection_id),
-            "amount": {"currency": self.currency, "quantity": format_amount(self.quantity)},
-        }
-        if self.notes:
-            fields["notes"] = self.notes
-        return fields | {"clientExternalId": self.client_external_id, "nonce": self.nonce}
-
-
-@dataclass(frozen=True, kw_only=True)
-class PartnerUpdateFields:
-    """A partner's answer to a reserved allocation or deallocation: the record it describes (amount, client,
-    connection, the partner's own ids) and the final `status` it asks for (`reject_reason` to release)."""
-
-    allocation_id: uuid.UUID
-    currency: str
-    quantity: int  # base units
-    client_id: uuid.UUID
-    connection_id: uuid.UUID
-    partners_client_id: str
-    partners_connection_id: str
-    partners_allocation_id: str
-    status: str
-    nonce: str
-    reject_reason: str = ""
-
-    def signed(self, type_: str) -> dict:
-        """The fields the update signs: the request body without `payload` and `signature`, in the reference's
-        names (`allocationId`/`partnersAllocationId`, or `deallocationId`/`partnersDeallocationId` by `type_`)."""
-        name = "allocation" if type_ == AllocationType.ALLOCATION else "deallocation"
-        fields = {
-            f"{name}Id": str(self.allocation_id),
-            "amount": {"currency": self.currency, "quantity": format_amount(self.quantity)},
-            "clientId": str(self.client_id),
-            "connectionId": str(self.connection_id),
-            "partnersClientId": self.partners_client_id,
-            "partnersConnectionId": self.partners_connection_id,
-            f"partners{name.capitalize()}Id": self.partners_allocation_id,
-            "status": self.status,
-            "nonce": self.nonce,
-        }
-        if self.reject_reason:
-            fields["rejectReason"] = self.reject_reason
-        return fields
 
 
 def allocation_signing_payload(*, enterprise: Organization, fields: AllocationFields) -> str:

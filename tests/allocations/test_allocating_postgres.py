@@ -17,9 +17,9 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
 from allocations.models import Allocation, LedgerTransaction
+from allocations.payloads import AllocationFields, PartnerUpdateFields
 from allocations.selectors.ledger import ledger_differences
 from allocations.services import allocations as services
-from allocations.services.allocations import AllocationFields, PartnerUpdateFields
 from config.errors import DomainError
 from organizations.models import UsedNonce
 from tests.allocations.conftest import balances, fund, partner_update, signed_request

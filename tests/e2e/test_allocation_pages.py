@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from allocations.models import Allocation
+from allocations.payloads import AllocationFields
 from allocations.selectors.balances import Balance, client_balances
-from allocations.services.allocations import AllocationFields, allocation_create
+from allocations.services.allocations import allocation_create
 from allocations.services.funding import network_deposit
 from organizations.models import Role
 from organizations.services import custodial_key_enable
