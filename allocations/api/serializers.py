@@ -1,4 +1,5 @@
-"""Network API (camelCase) serializers of allocations and deallocations (the reference's names, snake_case sources).
+"""Network API (camelCase) serializers of allocations, deallocations and balances (the reference's names, snake_case
+sources).
 
 Signed requests' inputs give the service their fields as one value, `fields` (`AllocationFields`,
 `PartnerUpdateFields`), beside `payload` and `signature`.
@@ -20,6 +21,7 @@ from config.api.fields import (
     StrictCharField,
     StrictUUIDField,
 )
+from config.api.pagination import PageNumberQuery
 from partners.amounts import MAX_AMOUNT_DIGITS, format_amount
 from partners.api.fields import AmountStringField
 
@@ -242,3 +244,75 @@ class PartnerDeallocationUpdateOutput(PartnerAllocationUpdateOutput):
     partnersAllocationId = None
     deallocationId = serializers.UUIDField(source="id")
     partnersDeallocationId = serializers.CharField(source="partner_external_id")
+
+
+# --- balances: query parameters ---------------------------------------------------------------------------------------
+
+
+class ClientBalancesQuery(PageNumberQuery):
+    connectionIds = QueryListField(source="connection_ids", comma_separated=True, child=serializers.UUIDField())
+    partnerIds = QueryListField(source="partner_ids", comma_separated=True, child=serializers.UUIDField())
+
+
+class PartnerBalancesQuery(PageNumberQuery):
+    partnerIds = QueryListField(source="partner_ids", comma_separated=True, child=serializers.UUIDField())
+    clientIds = QueryListField(source="client_ids", comma_separated=True, child=serializers.UUIDField())
+    connectionIds = QueryListField(source="connection_ids", comma_separated=True, child=serializers.UUIDField())
+    partnersConnectionIds = QueryListField(
+        source="partners_connection_ids", comma_separated=True, child=QueryTextField(max_length=255)
+    )
+
+
+# --- balances: output -------------------------------------------------------------------------------------------------
+
+
+class CurrencyBalanceOutput(serializers.Serializer):
+    available = AmountStringField()
+    held = AmountStringField()
+
+
+class ConnectionBalanceFields(serializers.Serializer):
+    partnerId = serializers.UUIDField(source="partner_id")
+    partnersConnectionId = serializers.SerializerMethodField(
+        help_text="The partner's id for the connection; the connection's own id until the partner has set one."
+    )
+    balances = serializers.DictField(
+        child=CurrencyBalanceOutput(), help_text="Currency code → this connection's balances."
+    )
+
+    def get_partnersConnectionId(self, connection) -> str:
+        return connection.partners_connection_id or str(connection.pk)
+
+
+class ClientNetworkBalanceOutput(ConnectionBalanceFields):
+    name = serializers.CharField()
+    partnerInstitutionIdentifier = serializers.CharField(source="partner.institution_identifier")
+
+
+class PartnerNetworkBalanceOutput(ConnectionBalanceFields):
+    clientId = serializers.UUIDField(source="client_id")
+
+
+class ClientBalancesOutput(serializers.Serializer):
+    clientId = serializers.UUIDField(source="client.pk")
+    balances = serializers.DictField(
+        child=CurrencyBalanceOutput(), help_text="Currency code → the client's own balances."
+    )
+    networkBalances = serializers.DictField(
+        source="network_balances", child=ClientNetworkBalanceOutput(), help_text="Connection id → its balances."
+    )
+
+
+class PartnerBalancesOutput(serializers.Serializer):
+    networkBalances = serializers.DictField(
+        source="network_balances", child=PartnerNetworkBalanceOutput(), help_text="Connection id → its balances."
+    )
+    balances = serializers.DictField(
+        child=CurrencyBalanceOutput(), required=False, help_text="Currency code → the partner's own balances."
+    )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.balances is None:
+            data.pop("balances")
+        return data

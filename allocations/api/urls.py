@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from allocations.api import balance_views, views
+from allocations.api import views
 
 CONNECTION = "clients/connections/<uuid:connectionId>"
 
@@ -40,6 +40,6 @@ urlpatterns = [
         views.PartnerDeallocationViewSet.as_view({"put": "update_status"}),
         name="network-partner-deallocation",
     ),
-    path("clients/balances", balance_views.ClientBalancesView.as_view(), name="network-client-balances"),
-    path("partners/balances", balance_views.PartnerBalancesView.as_view(), name="network-partner-balances"),
+    path("clients/balances", views.ClientBalancesView.as_view(), name="network-client-balances"),
+    path("partners/balances", views.PartnerBalancesView.as_view(), name="network-partner-balances"),
 ]

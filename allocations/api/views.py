@@ -1,4 +1,7 @@
-"""Network API: allocations and deallocations (client side: sign, create, read; partner side: read, clear, release).
+"""Network API: allocations and deallocations (client side: sign, create, read; partner side: read, clear, release),
+and balances (`GET .../clients/balances`, `GET .../partners/balances`: amounts are base-unit integer strings,
+currencies keyed by code, `networkBalances` keyed by connection id, one page of connections, oldest first; what each
+number means: allocations.selectors.balances).
 
 Views are thin: validate, one service or selector call, serialize. The licence, membership and permission rules come
 from partners.api.base.LicensedNetworkMixin; lookups are scoped to the enterprise (another's ids answer 404). Twin
@@ -13,6 +16,7 @@ from rest_framework.response import Response
 from allocations.api import serializers as s
 from allocations.models import Allocation, AllocationStatus
 from allocations.selectors import allocations as selectors
+from allocations.selectors import balances
 from allocations.services import allocations as services
 from config.api.pagination import network_pagination
 from config.api.permissions import PerMethod
@@ -34,7 +38,7 @@ def initiated_by(request) -> str:
     return f"user {caller.user.get_username()}"
 
 
-# --- client side: signing and creating ----------------------------------------------------------------------------
+# --- client side: signing and creating --------------------------------------------------------------------------------
 
 
 class AllocationSigningView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
@@ -115,7 +119,7 @@ class DeallocationCreateView(AllocationCreateView):
         return super().post(request, connectionId, **kwargs)
 
 
-# --- reads --------------------------------------------------------------------------------------------------------
+# --- reads ------------------------------------------------------------------------------------------------------------
 
 
 class AllocationReadViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelMixin, NetworkEnterpriseViewSet):
@@ -141,7 +145,7 @@ class ClientAllocationViewSet(AllocationReadViewSet):
     """The allocations and deallocations the enterprise made as a client."""
 
 
-# --- partner side: clearing or releasing ----------------------------------------------------------------------------
+# --- partner side: clearing or releasing ------------------------------------------------------------------------------
 
 
 class PartnerUpdateMixin:
@@ -195,3 +199,36 @@ class PartnerDeallocationViewSet(PartnerUpdateMixin, LicensedNetworkMixin, Netwo
     )
     def update_status(self, request, **kwargs):
         return super().update_status(request, **kwargs)
+
+
+# --- balances ---------------------------------------------------------------------------------------------------------
+
+
+class ClientBalancesView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
+    """The enterprise's balances as a client: its own account and what it has allocated per connection."""
+
+    tags = ["Client balances"]
+
+    @extend_schema(
+        summary="List client balances",
+        parameters=[s.ClientBalancesQuery],
+        responses={200: s.ClientBalancesOutput, 404: ERRORS[404]},
+    )
+    def get(self, request, **kwargs):
+        result = balances.client_balances(enterprise=self.enterprise, **self.query(s.ClientBalancesQuery))
+        return Response(s.ClientBalancesOutput(result).data)
+
+
+class PartnerBalancesView(LicensedNetworkMixin, NetworkEnterpriseAPIView):
+    """What clients hold with the enterprise as a partner, per connection, and the partner's own balances."""
+
+    tags = ["Partner balances"]
+
+    @extend_schema(
+        summary="List partner balances",
+        parameters=[s.PartnerBalancesQuery],
+        responses={200: s.PartnerBalancesOutput, 404: ERRORS[404]},
+    )
+    def get(self, request, **kwargs):
+        result = balances.partner_balances(enterprise=self.enterprise, **self.query(s.PartnerBalancesQuery))
+        return Response(s.PartnerBalancesOutput(result).data)
