@@ -2,8 +2,9 @@
 
 Writes go through organization_partners.services, so staff meet the same rules as every other edge: the form's
 `clean` runs `organization_partner_clean` (every failing field at once, next to its field) and saving calls
-`organization_partner_create` / `_update`; deleting calls `organization_partner_delete`. The invitation status and the guest organization follow
-invitations and are read-only here. An action exports the selected records as CSV (organization_partners.csv_import_export).
+`organization_partner_create` / `_update`; deleting calls `organization_partner_delete`. The invitation status and
+the guest organization follow invitations and are read-only here. An action exports the selected records as CSV
+(organization_partners.csv_import_export).
 """
 
 from django import forms

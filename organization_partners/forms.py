@@ -1,5 +1,5 @@
-"""Forms of the partner pages. They take text and leave every rule to organization_partners.services (the same as the API's
-and the CSV import's), so a page shows every failing field at once, next to the field."""
+"""Forms of the partner pages. They take text and leave every rule to organization_partners.services (the same as the
+API's and the CSV import's), so a page shows every failing field at once, next to the field."""
 
 import json
 

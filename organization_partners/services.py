@@ -1,8 +1,8 @@
 """Organization partners: the records an organization keeps of its business partners (DESIGN.md §5; seeds 001-003).
 
 Every write goes through `organization_partner_create` / `_update` / `_delete`, whichever edge calls them (the
-organization API, the seed-001 API, the pages, the CSV import, the admin). `organization_partner_clean` holds every rule of a
-record and reports every failing field at once (ValidationFailed, snake_case domain names), so an edge maps them to
+organization API, the seed-001 API, the pages, the CSV import, the admin). `organization_partner_clean` holds every rule
+of a record and reports every failing field at once (ValidationFailed, snake_case domain names), so an edge maps them to
 its own dialect and a CSV import to its columns.
 
 Text fields are "" when absent. Which fields must be present is the edge's business (the organization API requires

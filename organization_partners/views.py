@@ -2,8 +2,9 @@
 host's read-only view of a connected guest's records.
 
 Thin, as organizations.views: forms take text, organization_partners.services decides (every failing field at once,
-next to its field), organization_partners.csv_import_export imports and exports. Permissions are the API's: READ_PARTNER to see,
-WRITE_PARTNER to create, change and import, DELETE_PARTNER to delete. Ids in URLs are looked up in querysets scoped
+next to its field), organization_partners.csv_import_export imports and exports. Permissions are the API's: READ_PARTNER
+to see, WRITE_PARTNER to create, change and import, DELETE_PARTNER to delete. Ids in URLs are looked up in querysets
+scoped
 to the current organization (or its connected guests), so any other id answers 404.
 
 The import is two steps on the page. Upload: the file is checked (a dry run, nothing written) and the report shows

@@ -125,17 +125,15 @@ SUB_ORGANIZATION_MAX_DEPTH = 32
 
 def organization_is_within(*, organization: Organization, candidate: Organization) -> bool:
     """`candidate` is `organization` or one of its sub-organizations (at any depth): the one rule for where a partner
-    record may sit and which organization may send a guest invitation. Walks up `candidate`'s parents, one query
-    per level."""
-    if candidate.pk == organization.pk:
-        return True
-    parent_id = candidate.parent_id
-    for _ in range(SUB_ORGANIZATION_MAX_DEPTH):
-        if parent_id is None:
+    record may sit and which organization may send a guest invitation. Walks up from `candidate`'s id (which may be
+    an unloaded or unknown organization: only its id is read), one query per level."""
+    current_id = candidate.pk
+    for _ in range(SUB_ORGANIZATION_MAX_DEPTH + 1):
+        if current_id is None:
             return False
-        if parent_id == organization.pk:
+        if current_id == organization.pk:
             return True
-        parent_id = Organization.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+        current_id = Organization.objects.filter(pk=current_id).values_list("parent_id", flat=True).first()
     return False
 
 

@@ -188,8 +188,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# --- Uploads. The largest file the site takes is a partner CSV import (organization_partners/csv_import_export.py). A request
-# whose Content-Length is over REQUEST_MAX_BYTES is answered 413 before its body is read
+# --- Uploads. The largest file the site takes is a partner CSV import (organization_partners/csv_import_export.py). A
+# request whose Content-Length is over REQUEST_MAX_BYTES is answered 413 before its body is read
 # (config.middleware.RequestSizeLimitMiddleware), so a 100 MB upload costs nothing; files over
 # FILE_UPLOAD_MAX_MEMORY_SIZE (Django's default, 2.5 MB) spool to a temporary file while they are read.
 PARTNER_IMPORT_MAX_BYTES = env.int("PARTNER_IMPORT_MAX_BYTES", default=10_000_000)

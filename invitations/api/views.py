@@ -1,7 +1,7 @@
 """Organization API: guest and member invitations, inviting a partner record, and organization connections.
 
-Self scenario only. Thin: validate, one service or selector call (invitations.services, invitations.selectors), serialize. Lookups
-go through querysets scoped to the addressed organization, so another tenant's ids answer 404.
+Self scenario only. Thin: validate, one service or selector call (invitations.services, invitations.selectors),
+serialize. Lookups go through querysets scoped to the addressed organization, so another tenant's ids answer 404.
 """
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from config.api.permissions import Always, PerMethod
 from config.api.schema import error_response
 from invitations import selectors, services
-from invitations.models import InvitationKind
 from invitations.api import serializers as s
+from invitations.models import InvitationKind
 from organizations.api.base import ORGANIZATION, OrganizationAPIView, OrganizationViewSet
 from organizations.models import PermissionCode
 from organizations.selectors import get_or_404

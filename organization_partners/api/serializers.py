@@ -1,8 +1,9 @@
 """Organization API (snake_case) serializers of organization partners (seeds 002/003, with seed 001's fields).
 
 Input serializers check what the wire contract says (presence, types, the seed's lengths and ranges, enums); the
-domain (`organization_partners.services.organization_partner_clean`) checks the rest (a real country code, an IANA time zone, a valid
-email, string property values, a unique code, the parent organization) and names every failing field at once.
+domain (`organization_partners.services.organization_partner_clean`) checks the rest (a real country code, an IANA time
+zone, a valid email, string property values, a unique code, the parent organization) and names every failing field at
+once.
 Unknown body fields are ignored, as everywhere in this API (read-only fields such as `id` too).
 """
 

@@ -61,9 +61,9 @@ def partner_input(
 ) -> dict:
     """The body as the domain's partner fields, or ValidationFailed naming every failing field at once.
 
-    The serializer checks the wire contract; `to_domain` turns its data into `organization_partners.services` fields. When the body
-    fails at the edge, the fields that passed are still checked by the domain (`partner_clean`: a duplicate code,
-    an unknown country...), so one answer names them all.
+    The serializer checks the wire contract; `to_domain` turns its data into `organization_partners.services` fields.
+    When the body fails at the edge, the fields that passed are still checked by the domain
+    (`organization_partner_clean`: a duplicate code, an unknown country...), so one answer names them all.
     """
     serializer = serializer_class(data=data, partial=partial)
     if serializer.is_valid():
@@ -98,13 +98,15 @@ def _passed(serializer: serializers.Serializer, data) -> dict:
 
 
 def organization_reference(organization_id) -> Organization | None:
-    """The organization a partner sits under, by id, for `organization_partners.services` (which checks it is the owner or one of its
-    sub-organizations, with the same answer for an unknown id). Only its id is read, so it is not loaded."""
+    """The organization a partner sits under, by id, for `organization_partners.services` (which checks it is the
+    owner or one of its sub-organizations, with the same answer for an unknown id). Only its id is read, so it is not
+    loaded."""
     return None if organization_id is None else Organization(pk=organization_id)
 
 
 def org_api_domain_fields(data: dict) -> dict:
-    """Organization API body → `organization_partners.services` fields: null clears `code` and `timezone` ("" in the database)."""
+    """Organization API body → `organization_partners.services` fields: null clears `code` and `timezone` ("" in the
+    database)."""
     fields = dict(data)
     for name in ("code", "timezone"):
         if name in fields and fields[name] is None:

@@ -20,13 +20,13 @@ def staff_client(client):
 def test_list_detail_and_no_add(staff_client, host):
     invitation, token = guest_invitation(host)
 
-    listing = staff_client.get(reverse("admin:organizations_invitation_changelist") + "?status__exact=sent&q=guest")
+    listing = staff_client.get(reverse("admin:invitations_invitation_changelist") + "?status__exact=sent&q=guest")
     assert listing.status_code == 200 and "guest@example.com" in listing.text
-    detail = staff_client.get(reverse("admin:organizations_invitation_change", args=[invitation.pk]))
+    detail = staff_client.get(reverse("admin:invitations_invitation_change", args=[invitation.pk]))
     assert detail.status_code == 200
     assert invitation.token_hash in detail.text
     assert token not in detail.text
-    assert staff_client.get(reverse("admin:organizations_invitation_add")).status_code == 403
+    assert staff_client.get(reverse("admin:invitations_invitation_add")).status_code == 403
 
 
 def test_the_resend_action(staff_client, host, invitee):
@@ -35,7 +35,7 @@ def test_the_resend_action(staff_client, host, invitee):
     invitations.services.invitation_accept(token=token, user=invitee, new_organization_name="Globex Labs")
 
     response = staff_client.post(
-        reverse("admin:organizations_invitation_changelist"),
+        reverse("admin:invitations_invitation_changelist"),
         {"action": "resend", "_selected_action": [str(pending.pk), str(accepted.pk)]},
         follow=True,
     )

@@ -7,6 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from config.errors import ValidationFailed
+from organization_partners import selectors
 from organization_partners.errors import OrganizationPartnerNotFound
 from organization_partners.models import OrganizationPartner
 from organization_partners.services import (
@@ -14,7 +15,6 @@ from organization_partners.services import (
     organization_partner_delete,
     organization_partner_update,
 )
-from organizations import selectors
 from organizations.models import Organization
 from tests.factories.organizations import OrganizationFactory, OrganizationPartnerFactory
 
@@ -176,7 +176,7 @@ def test_the_list_filters_and_orders_with_ties_by_id(organization):
     OrganizationPartnerFactory(company_name="Alpha elsewhere")  # another organization's
 
     def ids(**filters):
-        return [p.pk for p in selectors.partner_list(organization=organization, **filters)]
+        return [p.pk for p in selectors.organization_partner_list(organization=organization, **filters)]
 
     assert ids() == [a.pk, b.pk, c.pk]
     assert ids(order_by="sales_amount") == [c.pk, *sorted([a.pk, b.pk])]
@@ -193,8 +193,8 @@ def test_another_organizations_partner_is_not_found(organization):
     partner = OrganizationPartnerFactory()
     for partner_id in (partner.pk, uuid.uuid4(), "not-a-uuid"):
         with pytest.raises(OrganizationPartnerNotFound):
-            selectors.partner_get(organization=organization, partner_id=partner_id)
-    assert selectors.partner_get(organization=partner.organization, partner_id=partner.pk) == partner
+            selectors.organization_partner_get(organization=organization, partner_id=partner_id)
+    assert selectors.organization_partner_get(organization=partner.organization, partner_id=partner.pk) == partner
 
 
 def test_lone_surrogates_are_refused_like_nul_characters(organization):

@@ -58,8 +58,8 @@ class ServitlyTenantViewSet(ServitlyTenantMixin, GenericViewSet):
 
 
 def servitly_domain_fields(data: dict) -> dict:
-    """Seed-001 body → `organization_partners.services` fields (the serializer already mapped the names): null clears, the parent
-    organization is read by id."""
+    """Seed-001 body → `organization_partners.services` fields (the serializer already mapped the names): null clears,
+    the parent organization is read by id."""
     fields = dict(data)
     if "organization" in fields:
         ref = fields.pop("organization")

@@ -238,12 +238,12 @@ def test_a_session_user_names_any_of_their_organizations(api, organization, owne
 
 
 def test_a_server_error_is_500_with_the_seeds_message(api, headers, monkeypatch):
-    from organizations import partnering
+    from organization_partners import services
 
     def crash(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(partnering, "partner_create", crash)
+    monkeypatch.setattr(services, "organization_partner_create", crash)
     api.raise_request_exception = False
     response = post(api, {"name": "A"}, headers)
     assert response.status_code == 500

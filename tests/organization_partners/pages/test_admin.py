@@ -13,8 +13,8 @@ from tests.organization_partners.pages.conftest import csv_row
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:organizations_organizationpartner_changelist")
-ADD = reverse("admin:organizations_organizationpartner_add")
+CHANGELIST = reverse("admin:organization_partners_organizationpartner_changelist")
+ADD = reverse("admin:organization_partners_organizationpartner_add")
 
 
 @pytest.fixture
@@ -57,14 +57,14 @@ def test_add_goes_through_the_service_and_shows_every_error(staff):
 
 def test_change_and_delete(staff):
     partner = OrganizationPartnerFactory(code="C")
-    change = reverse("admin:organizations_organizationpartner_change", args=[partner.pk])
+    change = reverse("admin:organization_partners_organizationpartner_change", args=[partner.pk])
     assert staff.get(change).status_code == 200
     response = staff.post(change, {**csv_row(0, code="C", company_name="Renamed", properties="")})
     assert response.status_code == 302
     partner.refresh_from_db()
     assert (partner.company_name, partner.properties) == ("Renamed", {})
 
-    delete = reverse("admin:organizations_organizationpartner_delete", args=[partner.pk])
+    delete = reverse("admin:organization_partners_organizationpartner_delete", args=[partner.pk])
     staff.post(delete, {"post": "yes"})
     assert not OrganizationPartner.objects.filter(pk=partner.pk).exists()
 

@@ -1,5 +1,5 @@
-"""The CSV import and export service (organization_partners.csv_import_export): malformed files change nothing, a dry run writes
-nothing, applying writes all rows or none, 10,000 rows cost a constant number of queries to check."""
+"""The CSV import and export service (organization_partners.csv_import_export): malformed files change nothing, a dry
+run writes nothing, applying writes all rows or none, 10,000 rows cost a constant number of queries to check."""
 
 import csv
 import io
@@ -12,11 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from config.errors import ValidationFailed
+from organization_partners import csv_import_export
 from organization_partners.csv_import_export import COLUMNS, REQUIRED_COLUMNS, partner_export_lines, partner_import
 from organization_partners.errors import ImportFileTooLarge, ImportRowsInvalid
 from organization_partners.models import OrganizationPartner
 from organization_partners.selectors import organization_partner_list
-from organizations import partner_csv
 from tests.factories.organizations import OrganizationFactory, OrganizationPartnerFactory
 from tests.organization_partners.pages.conftest import csv_bytes, csv_row
 
@@ -161,8 +161,8 @@ def test_size_and_row_limits(organization, settings):
 
     settings.PARTNER_IMPORT_MAX_BYTES = 1000
     with pytest.raises(ImportFileTooLarge):
-        partner_csv.import_file_read(io.BytesIO(b"x" * 1001))
-    assert partner_csv.import_file_read(io.BytesIO(b"x" * 1000)) == b"x" * 1000
+        csv_import_export.import_file_read(io.BytesIO(b"x" * 1001))
+    assert csv_import_export.import_file_read(io.BytesIO(b"x" * 1000)) == b"x" * 1000
 
     class Endless(io.RawIOBase):  # a file that never ends is refused after the limit, not read to its end
         reads = 0
@@ -173,7 +173,7 @@ def test_size_and_row_limits(organization, settings):
             return len(buffer)
 
     with pytest.raises(ImportFileTooLarge):
-        partner_csv.import_file_read(Endless())
+        csv_import_export.import_file_read(Endless())
     assert Endless.reads <= 2
     assert not OrganizationPartner.objects.exists()
 
@@ -238,7 +238,9 @@ def test_applying_10000_rows_writes_in_batches(organization):
     other = OrganizationFactory()
     base, _ = _queries(lambda: partner_import(organization=other, content=small, dry_run=False))  # 1 create
     count, seconds = _queries(lambda: partner_import(organization=organization, content=content, dry_run=False))
-    batches = math.ceil(5_000 / partner_csv.CREATE_BATCH_SIZE) + math.ceil(5_000 / partner_csv.UPDATE_BATCH_SIZE)
+    batches = math.ceil(5_000 / csv_import_export.CREATE_BATCH_SIZE) + math.ceil(
+        5_000 / csv_import_export.UPDATE_BATCH_SIZE
+    )
     assert count <= base + batches
     assert OrganizationPartner.objects.filter(organization=organization, city="Turin").count() == 10_000
     print(f"apply of 10,000 rows (5,000 creates, 5,000 updates): {seconds:.2f} s, {count} queries")
