@@ -16,7 +16,7 @@ from django.conf import settings
 from invitations import delivery, expiry
 from invitations.errors import EmailDeliveryFailed
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("organizations.tasks")  # its name before the app moved, as the task names
 
 
 def retry_delay(retries: int) -> int:
