@@ -28,10 +28,14 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("api/v1/", include("organizations.api.urls")),
-    path("api/servitly/", include("organizations.api.servitly")),  # seed 001's partner API
+    path("api/v1/", include("organization_partners.api.urls")),
+    path("api/v1/", include("invitations.api.urls")),
+    path("api/servitly/", include("organization_partners.api.servitly.urls")),  # seed 001's partner API
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("partners.api.urls")),
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("allocations.api.urls")),
     path("network/", include("partners.urls")),  # the Network section: `network:<name>`
     path("network/", include("allocations.urls")),  # its allocation pages: `allocations:<name>`
     path("", include("organizations.urls")),
+    path("", include("organization_partners.urls")),
+    path("", include("invitations.urls")),
 ]

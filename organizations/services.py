@@ -96,7 +96,7 @@ def membership_create(*, organization: Organization, user, role: str) -> Members
         raise AlreadyMember() from None
 
 
-def _require_owner_for_owner_role(*, actor_role: str | None, touches_owner: bool) -> None:
+def require_owner_for_owner_role(*, actor_role: str | None, touches_owner: bool) -> None:
     """Admins manage members, but only an owner may hand out, change or take away the owner role."""
     if touches_owner and actor_role != Role.OWNER:
         raise Forbidden("Only an owner can grant, change or remove the owner role.")
@@ -115,7 +115,7 @@ def membership_change_role(*, membership: Membership, role: str, actor_role: str
     if role not in Role.values:
         raise ValidationFailed.single("role", f"'{role}' is not a valid role.", "invalid_choice")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    _require_owner_for_owner_role(
+    require_owner_for_owner_role(
         actor_role=actor_role, touches_owner=Role.OWNER in (role, membership.role) and role != membership.role
     )
     if membership.role == Role.OWNER and role != Role.OWNER and _lock_owners(membership.organization) <= 1:
@@ -128,7 +128,7 @@ def membership_change_role(*, membership: Membership, role: str, actor_role: str
 @transaction.atomic
 def membership_delete(*, membership: Membership, actor_role: str | None) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    _require_owner_for_owner_role(actor_role=actor_role, touches_owner=membership.role == Role.OWNER)
+    require_owner_for_owner_role(actor_role=actor_role, touches_owner=membership.role == Role.OWNER)
     if membership.role == Role.OWNER and _lock_owners(membership.organization) <= 1:
         raise LastOwner("An organization must keep at least one owner; make someone else owner first.")
     membership.delete()

@@ -1,8 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from organizations import invitation_views, views
-from organizations.partner_urls import urlpatterns as partner_urlpatterns
+from organizations import views
 
 # Only the account pages the product offers (no password reset by email yet), with our templates.
 account_urlpatterns = [
@@ -33,21 +32,4 @@ urlpatterns = [
     path("organizations/members", views.MemberListView.as_view(), name="org-members"),
     path("organizations/members/<uuid:pk>/role", views.MemberRoleView.as_view(), name="org-member-role"),
     path("organizations/members/<uuid:pk>/remove", views.member_remove, name="org-member-remove"),
-    *partner_urlpatterns,
-    path("organizations/invitations", invitation_views.InvitationListView.as_view(), name="org-invitations"),
-    path(
-        "organizations/invitations/<uuid:pk>/resend", invitation_views.invitation_resend, name="org-invitation-resend"
-    ),
-    path("organizations/connections", invitation_views.connection_list, name="org-connections"),
-    path(
-        "organizations/connections/<uuid:guest_org_id>/archive",
-        invitation_views.connection_archive,
-        name="org-connection-archive",
-    ),
-    path("invitations/accept/<str:token>", invitation_views.invitation_accept, name="invitation-accept"),
-    path(
-        "invitations/accept/<str:token>/sign-up",
-        invitation_views.InvitationSignUpView.as_view(),
-        name="invitation-sign-up",
-    ),
 ]

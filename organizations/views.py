@@ -5,6 +5,9 @@ A service's domain error is shown next to the field it is about and the form kee
 URL is looked up in a queryset scoped to the current organization, so another organization's ids answer 404.
 """
 
+from functools import cache
+
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -13,12 +16,14 @@ from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
 
 from config.errors import DomainError
 from config.signin import limit_sign_in_attempts
-from organizations import invitations, selectors, services
+from organizations import selectors, services
 from organizations.forms import (
     ApiClientCreateForm,
     CustodialKeyEnableForm,
@@ -27,10 +32,9 @@ from organizations.forms import (
     SignInForm,
     SigningKeyCreateForm,
 )
-from organizations.invitation_forms import MemberInviteForm
 from organizations.middleware import SESSION_KEY
 from organizations.models import PermissionCode, Role
-from organizations.web import ServiceFormView, organization_required, scoped_or_404
+from organizations.web import OrganizationRequiredMixin, ServiceFormView, organization_required, scoped_or_404
 
 MANAGE = PermissionCode.MANAGE_ORGANIZATION
 # The new client's secret waits here between the POST and the redirected GET that shows it, then is popped.
@@ -209,8 +213,9 @@ def signing_key_deactivate(request: HttpRequest, pk) -> HttpResponse:
 # --- members --------------------------------------------------------------------------------------------------
 
 
-def _members_context(request: HttpRequest, *, add_form=None, row_form=None, row_id=None) -> dict:
-    """The members page; `row_form` (bound, with errors) replaces the role form of membership `row_id`."""
+def members_context(request: HttpRequest, *, row_form=None, row_id=None, **extra) -> dict:
+    """The members page; `row_form` (bound, with errors) replaces the role form of membership `row_id`. `extra`:
+    what the invite form of an app above adds (its slot "members_invite", see MemberListView)."""
     memberships = list(selectors.membership_list(organization=request.organization))
     rows = [
         (
@@ -221,7 +226,7 @@ def _members_context(request: HttpRequest, *, add_form=None, row_form=None, row_
         )
         for membership in memberships
     ]
-    return {"add_form": add_form or MemberInviteForm(), "rows": rows}
+    return {"rows": rows, **extra}
 
 
 def _after_own_membership_change(request: HttpRequest, membership) -> str:
@@ -229,29 +234,29 @@ def _after_own_membership_change(request: HttpRequest, membership) -> str:
     return "home" if membership.user_id == request.user.pk else "org-members"
 
 
-class MemberListView(ServiceFormView):
-    """The members page, and inviting someone by email: they become a member when they accept. The page answers
-    the same whether or not the address has an account (nothing tells who has one)."""
+@cache
+def _member_invite_view():
+    """The view that invites a new member from the members page: invitations sit above organizations, so the app
+    that offers them names it on its AppConfig (`member_invite_view`), as apps name their slot templates."""
+    for config in apps.get_app_configs():
+        if view := getattr(config, "member_invite_view", None):
+            return import_string(view).as_view()
+    return None
+
+
+class MemberListView(OrganizationRequiredMixin, TemplateView):
+    """The members page. Its form invites someone by email (they become a member when they accept): the POST goes
+    to the view the invitations app declares (`_member_invite_view`), which renders this page again on an error."""
 
     organization_permission = MANAGE
-    form_class = MemberInviteForm
     template_name = "organizations/members.html"
 
-    def perform(self, form):
-        return invitations.member_invitation_create(
-            organization=self.request.organization,
-            email=form.cleaned_data["email"],
-            role=form.cleaned_data["role"],
-            actor_role=self.request.membership.role,
-            invited_by=self.request.user,
-        )
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        invite = _member_invite_view()
+        return invite(request, *args, **kwargs) if invite else self.http_method_not_allowed(request)
 
-    def get_success_message(self) -> str:
-        role = self.object.get_role_display()
-        return f"Invitation sent to {self.object.email}: they join as {role} once they accept."
-
-    def get_context_data(self, form=None, **kwargs):
-        return _members_context(self.request, add_form=form)
+    def get_context_data(self, **kwargs):
+        return members_context(self.request)
 
 
 class MemberRoleView(ServiceFormView):
@@ -281,7 +286,7 @@ class MemberRoleView(ServiceFormView):
         return _after_own_membership_change(self.request, self.object)
 
     def get_context_data(self, form=None, **kwargs):
-        return _members_context(self.request, row_form=form, row_id=self.membership.pk)
+        return members_context(self.request, row_form=form, row_id=self.membership.pk)
 
 
 @require_POST
@@ -295,7 +300,7 @@ def member_remove(request: HttpRequest, pk) -> HttpResponse:
         form = MembershipRoleForm({"role": membership.role}, auto_id=f"id_{membership.pk}_%s")
         form.full_clean()
         form.add_error(None, error.message)
-        context = _members_context(request, row_form=form, row_id=membership.pk)
+        context = members_context(request, row_form=form, row_id=membership.pk)
         return render(request, "organizations/members.html", context)
     messages.success(request, f"{membership.user.get_username()} was removed from {request.organization.name}.")
     return redirect(_after_own_membership_change(request, membership))

@@ -33,6 +33,17 @@ class PageNumberQuery(serializers.Serializer):
     )
 
 
+class SeedPageNumberQuery(serializers.Serializer):
+    """Seed 001's page-number parameters: the network dialect's names with its own bounds and defaults."""
+
+    pageNumber = StrictIntegerField(
+        source="page_number", min_value=0, max_value=MAX_OFFSET // 100, default=0, help_text="0-based page number."
+    )
+    pageSize = StrictIntegerField(
+        source="page_size", min_value=1, max_value=100, default=50, help_text="Items per page (1..100)."
+    )
+
+
 class OffsetPagination(BasePagination):
     """Organization API: `?limit=1..100&offset=N` → `{"items": [...], "total_items": N}`."""
 
@@ -59,27 +70,50 @@ class OffsetPagination(BasePagination):
 
 
 class PageNumberPagination(BasePagination):
-    """Network API: `?pageNumber=0..&pageSize=1..500` (0-based) → `{"<key>": [...]}`; see `network_pagination`."""
+    """`?pageNumber=0..&pageSize=1..` (0-based) → `{"<key>": [...]}`, plus `"<total_key>": N` when `total_key` is
+    set. Two dialects use it: the network API (`network_pagination`, no total) and seed 001's partner API
+    (`SeedPagination`: `{"partners": [...], "totalCount": N}`, its own bounds)."""
 
-    query_serializer = PageNumberQuery
+    query_serializer: type[serializers.Serializer] = PageNumberQuery
     key = "items"
+    total_key: str | None = None
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:
         query = validated(self.query_serializer, request.query_params, source="query")
         start = query["page_number"] * query["page_size"]
-        return list(queryset[start : start + query["page_size"]])
+        if self.total_key is None:
+            return list(queryset[start : start + query["page_size"]])
+        self.total = queryset.count()
+        return list(queryset[start : start + query["page_size"]]) if start < self.total else []
 
     def get_paginated_response(self, data) -> Response:
-        return Response({self.key: data})
+        if self.total_key is None:
+            return Response({self.key: data})
+        return Response({self.key: data, self.total_key: self.total})
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
-        return {"type": "object", "required": [self.key], "properties": {self.key: schema}}
+        if self.total_key is None:
+            return {"type": "object", "required": [self.key], "properties": {self.key: schema}}
+        return {
+            "type": "object",
+            "required": [self.key, self.total_key],
+            "properties": {self.key: schema, self.total_key: {"type": "integer", "minimum": 0}},
+        }
 
     def get_schema_operation_parameters(self, view) -> list:
-        return []
+        return []  # documented from `query_serializer` by the dialect's AutoSchema
 
 
 @cache
 def network_pagination(key: str) -> type[PageNumberPagination]:
     """The network dialect's paginator for a list wrapped under `key`, e.g. `network_pagination("partners")`."""
     return type(f"PageNumberPagination_{key}", (PageNumberPagination,), {"key": key})
+
+
+class SeedPagination(PageNumberPagination):
+    """Seed 001's partner list: `?pageNumber=0..&pageSize=1..100` (defaults 0 and 50) →
+    `{"partners": [...], "totalCount": N}`."""
+
+    query_serializer = SeedPageNumberQuery
+    key = "partners"
+    total_key = "totalCount"

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "simple_history",
     "config.apps.ConfigAppConfig",
     "organizations",
+    "organization_partners",
+    "invitations",
     "partners",
     "allocations",
     "demo",
@@ -106,6 +108,7 @@ CELERY_TIMEZONE = "UTC"
 # A message a worker took and did not acknowledge (the worker was lost) is delivered again after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BEAT_SCHEDULE: dict = {
+    # Task names keep their `organizations.` prefix from before the invitations app existed (invitations/tasks.py).
     "invitations-expire": {"task": "organizations.invitations_expire", "schedule": 300.0},
 }
 
@@ -184,8 +187,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# --- Uploads. The largest file the site takes is a partner CSV import (organizations/partner_csv.py). A request
-# whose Content-Length is over REQUEST_MAX_BYTES is answered 413 before its body is read
+# --- Uploads. The largest file the site takes is a partner CSV import (organization_partners/csv_import_export.py). A
+# request whose Content-Length is over REQUEST_MAX_BYTES is answered 413 before its body is read
 # (config.middleware.RequestSizeLimitMiddleware), so a 100 MB upload costs nothing; files over
 # FILE_UPLOAD_MAX_MEMORY_SIZE (Django's default, 2.5 MB) spool to a temporary file while they are read.
 PARTNER_IMPORT_MAX_BYTES = env.int("PARTNER_IMPORT_MAX_BYTES", default=10_000_000)
@@ -246,8 +249,8 @@ SPECTACULAR_SETTINGS = {
         "PermissionCodeEnum": "organizations.models.PermissionCode",
         "AllocationStatusEnum": "allocations.models.AllocationStatus",
         "PartnerAllocationStatusUpdateEnum": "allocations.models.PARTNER_FINAL_STATUSES",
-        "InvitationKindEnum": "organizations.models.InvitationKind",
-        "InvitationStatusEnum": "organizations.models.InvitationStatus",
+        "InvitationKindEnum": "invitations.models.InvitationKind",
+        "InvitationStatusEnum": "invitations.models.InvitationStatus",
         "OrganizationConnectionStatusEnum": "organizations.models.OrganizationConnectionStatus",
     },
 }

@@ -27,7 +27,7 @@ BODY_OPERATIONS = [
     ("POST", "/api/v1/signing-keys"),
 ]
 # Operations whose body is multipart/form-data (a file): their files are limited by REQUEST_MAX_BYTES and their own
-# limits (tests/organizations/partner_pages/), their other fields by DATA_UPLOAD_MAX_MEMORY_SIZE (below).
+# limits (tests/organization_partners/pages/), their other fields by DATA_UPLOAD_MAX_MEMORY_SIZE (below).
 MULTIPART_BODY_OPERATIONS = [
     ("POST", "/api/v1/partners/import"),
 ]

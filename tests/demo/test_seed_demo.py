@@ -119,7 +119,8 @@ def test_seed_demo_funds_globex_once(tmp_path, capsys):
 
 
 def test_seed_demo_gives_acme_its_slug_and_partner_records(tmp_path, capsys):
-    from organizations.models import Invitation, OrganizationPartner
+    from invitations.models import Invitation
+    from organization_partners.models import OrganizationPartner
 
     run_seed(tmp_path, capsys)
     run_seed(tmp_path, capsys)  # idempotent: nothing doubles

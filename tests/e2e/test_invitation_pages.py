@@ -13,7 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from config.celery import app
-from organizations.models import OrganizationPartner, Role
+from organization_partners.models import OrganizationPartner
+from organizations.models import Role
 from tests.e2e.test_network_pages import sign_in
 from tests.factories.organizations import DEFAULT_PASSWORD, MembershipFactory, OrganizationPartnerFactory
 

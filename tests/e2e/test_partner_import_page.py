@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from organizations.models import OrganizationPartner, Role
+from organization_partners.models import OrganizationPartner
+from organizations.models import Role
 from tests.e2e.test_network_pages import sign_in
 from tests.factories.organizations import MembershipFactory
-from tests.organizations.partner_pages.conftest import csv_bytes, csv_row
+from tests.organization_partners.pages.conftest import csv_bytes, csv_row
 
 pytestmark = pytest.mark.e2e
 

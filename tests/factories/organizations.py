@@ -7,6 +7,7 @@ from coincurve import PrivateKey
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
+from organization_partners.models import OrganizationPartner, PartnerType
 from organizations.models import (
     ALL_PERMISSIONS,
     ApiClient,
@@ -14,8 +15,6 @@ from organizations.models import (
     Membership,
     Organization,
     OrganizationConnection,
-    OrganizationPartner,
-    PartnerType,
     Role,
     SigningKey,
 )

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from organizations.models import Invitation, InvitationKind, Membership, Role
+from invitations.models import Invitation, InvitationKind
+from organizations.models import Membership, Role
 from tests.factories.organizations import MembershipFactory, UserFactory
 from tests.queries import assert_constant_queries
 

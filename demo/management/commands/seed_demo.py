@@ -29,22 +29,11 @@ from django.utils import timezone
 from allocations.models import AccountKind, AccountRef
 from allocations.selectors.ledger import account_balance
 from allocations.services.funding import network_deposit
+from invitations.models import Invitation, InvitationKind, InvitationStatus
+from organization_partners.models import OrganizationPartner, PartnerInvitationStatus
+from organization_partners.services import organization_partner_create
 from organizations import services
-from organizations.models import (
-    ALL_PERMISSIONS,
-    ApiClient,
-    Invitation,
-    InvitationKind,
-    InvitationStatus,
-    License,
-    Membership,
-    Organization,
-    OrganizationPartner,
-    PartnerInvitationStatus,
-    Role,
-    SigningKey,
-)
-from organizations.partnering import partner_create
+from organizations.models import ALL_PERMISSIONS, ApiClient, License, Membership, Organization, Role, SigningKey
 from organizations.signing import sign_message
 from partners import services as network
 from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
@@ -213,7 +202,7 @@ class Command(BaseCommand):
             lookup = {"code": fields["code"]} if fields.get("code") else {"company_name": fields["company_name"]}
             if OrganizationPartner.objects.filter(organization=acme, **lookup).exists():
                 continue
-            partner = partner_create(
+            partner = organization_partner_create(
                 organization=acme,
                 sales_amount=250_000,
                 frequency="monthly",
