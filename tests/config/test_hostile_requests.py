@@ -9,7 +9,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 from organizations.tokens import signing_key
 from tests.conftest import bearer, org_headers
-from tests.factories.organizations import LicenseFactory, MembershipFactory, OrganizationPartnerFactory
+from tests.factories.organization_partners import OrganizationPartnerFactory
+from tests.factories.organizations import LicenseFactory, MembershipFactory
 from tests.factories.partners import ConnectionFactory, NetworkClientFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,8 @@ from config.celery import app
 from organization_partners.models import OrganizationPartner
 from organizations.models import Role
 from tests.e2e.test_network_pages import sign_in
-from tests.factories.organizations import DEFAULT_PASSWORD, MembershipFactory, OrganizationPartnerFactory
+from tests.factories.organization_partners import OrganizationPartnerFactory
+from tests.factories.organizations import DEFAULT_PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.e2e
 

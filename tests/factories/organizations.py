@@ -7,7 +7,6 @@ from coincurve import PrivateKey
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
-from organization_partners.models import OrganizationPartner, PartnerType
 from organizations.models import (
     ALL_PERMISSIONS,
     ApiClient,
@@ -102,24 +101,3 @@ class OrganizationConnectionFactory(factory.django.DjangoModelFactory):
 
     host = factory.SubFactory(OrganizationFactory)
     guest = factory.SubFactory(OrganizationFactory)
-
-
-class OrganizationPartnerFactory(factory.django.DjangoModelFactory):
-    """A partner record with every seed-003 field filled."""
-
-    class Meta:
-        model = OrganizationPartner
-
-    organization = factory.SubFactory(OrganizationFactory)
-    company_name = factory.Sequence(lambda n: f"Partner {n} Ltd")
-    sales_amount = 150_000
-    partner_type = PartnerType.CUSTOMER
-    email = factory.Sequence(lambda n: f"partner{n}@example.com")
-    frequency = "monthly"
-    payment_terms = "Net 30"
-    address = "123 Main St, Suite 400"
-    city = "New York"
-    state = "NY"
-    postal_code = "10001"
-    country_code = "US"
-    company_registration_number = factory.Sequence(lambda n: f"REG-{n:06}")

@@ -16,7 +16,8 @@ from organization_partners.services import (
     organization_partner_update,
 )
 from organizations.models import Organization
-from tests.factories.organizations import OrganizationFactory, OrganizationPartnerFactory
+from tests.factories.organization_partners import OrganizationPartnerFactory
+from tests.factories.organizations import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,11 +12,11 @@ from organization_partners.models import OrganizationPartner
 from organizations.models import PermissionCode
 from organizations.tokens import token_issue_for_client
 from tests.conftest import bearer, org_headers
+from tests.factories.organization_partners import OrganizationPartnerFactory
 from tests.factories.organizations import (
     ApiClientFactory,
     OrganizationConnectionFactory,
     OrganizationFactory,
-    OrganizationPartnerFactory,
 )
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ import pytest
 from organization_partners.models import OrganizationPartner
 from organizations.models import Organization
 from tests.conftest import org_headers
-from tests.factories.organizations import OrganizationConnectionFactory, OrganizationFactory, OrganizationPartnerFactory
+from tests.factories.organization_partners import OrganizationPartnerFactory
+from tests.factories.organizations import OrganizationConnectionFactory, OrganizationFactory
 from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db

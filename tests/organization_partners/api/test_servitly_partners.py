@@ -11,7 +11,8 @@ from organization_partners.models import OrganizationPartner
 from organizations.models import Organization
 from organizations.tokens import token_issue_for_client
 from tests.conftest import bearer, org_headers
-from tests.factories.organizations import ApiClientFactory, OrganizationFactory, OrganizationPartnerFactory
+from tests.factories.organization_partners import OrganizationPartnerFactory
+from tests.factories.organizations import ApiClientFactory, OrganizationFactory
 from tests.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from organization_partners.models import OrganizationPartner
-from tests.factories.organizations import OrganizationFactory, OrganizationPartnerFactory, UserFactory
+from tests.factories.organization_partners import OrganizationPartnerFactory
+from tests.factories.organizations import OrganizationFactory, UserFactory
 from tests.organization_partners.pages.conftest import csv_row
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,11 @@ from organization_partners.models import OrganizationPartner
 from organizations.models import Role
 from organizations.tokens import token_issue_for_client
 from tests.conftest import bearer, org_headers
+from tests.factories.organization_partners import OrganizationPartnerFactory
 from tests.factories.organizations import (
     ApiClientFactory,
     OrganizationConnectionFactory,
     OrganizationFactory,
-    OrganizationPartnerFactory,
 )
 from tests.organization_partners.pages.conftest import csv_bytes, csv_row
 

@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from organization_partners.models import OrganizationPartner
 from organizations.models import OrganizationConnectionStatus, Role
+from tests.factories.organization_partners import OrganizationPartnerFactory
 from tests.factories.organizations import (
     MembershipFactory,
     OrganizationConnectionFactory,
     OrganizationFactory,
-    OrganizationPartnerFactory,
 )
 from tests.organization_partners.pages.conftest import csv_bytes, csv_row
 from tests.queries import assert_constant_queries

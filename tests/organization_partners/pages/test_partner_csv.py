@@ -17,7 +17,8 @@ from organization_partners.csv_import_export import COLUMNS, REQUIRED_COLUMNS, p
 from organization_partners.errors import ImportFileTooLarge, ImportRowsInvalid
 from organization_partners.models import OrganizationPartner
 from organization_partners.selectors import organization_partner_list
-from tests.factories.organizations import OrganizationFactory, OrganizationPartnerFactory
+from tests.factories.organization_partners import OrganizationPartnerFactory
+from tests.factories.organizations import OrganizationFactory
 from tests.organization_partners.pages.conftest import csv_bytes, csv_row
 
 pytestmark = pytest.mark.django_db
