@@ -49,3 +49,17 @@ def test_an_apps_links_follow_the_permissions_its_template_checks(client):
         "Network",
         "API docs",
     ]
+
+
+def current_links(page: str) -> list[str]:
+    nav = re.search(r'<nav class="container subnav" aria-label="Organization">(.*?)</nav>', page, re.S).group(1)
+    return re.findall(r'aria-current="page">([^<>]+)</a>', nav)
+
+
+@pytest.mark.parametrize("path", ["/network/connections", "/network/balances"])
+def test_a_network_page_marks_only_the_network_link_current(client, path):
+    # "connections" is part of "org-connections": a substring test once marked "Connected organizations" too.
+    membership = MembershipFactory(role=Role.OWNER)
+    client.force_login(membership.user)
+
+    assert current_links(client.get(path).text) == ["Network"]
