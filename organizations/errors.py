@@ -3,6 +3,10 @@
 from config.errors import Conflict, DomainError, Forbidden, Unauthenticated, UnprocessableEntity
 
 
+class InvalidPublicKey(ValueError):
+    """A signing key that does not parse (organizations.signing); the services turn it into a field error."""
+
+
 class InvalidCredentials(Unauthenticated):
     code = "InvalidCredentials"
     default_message = "Invalid client credentials."

@@ -20,6 +20,7 @@ from organizations.errors import (
     CustodialKeyExists,
     CustodialKeyMissing,
     InvalidCredentials,
+    InvalidPublicKey,
     InvalidSignature,
     LastOwner,
     NonceReused,
@@ -283,7 +284,7 @@ def signing_key_create(*, organization: Organization, label: str, public_key: st
         errors.extend(exc.errors)
     try:
         kind, compressed = signing.normalize_public_key(public_key)
-    except signing.InvalidPublicKey as exc:
+    except InvalidPublicKey as exc:
         errors.append(FieldError("public_key", str(exc), "invalid"))
     if errors:
         raise ValidationFailed(errors)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import base58
 from coincurve import PrivateKey, PublicKey
 
+from organizations.errors import InvalidPublicKey
+
 if TYPE_CHECKING:
     from organizations.models import Organization, SigningKey
 
@@ -32,10 +34,6 @@ _XPUB_VERSIONS = {bytes.fromhex("0488b21e"), bytes.fromhex("043587cf")}
 
 
 NONCE_PATTERN = r"^[0-9a-f]{32}$"  # the nonces the web pages make (`new_nonce`); the API takes any string
-
-
-class InvalidPublicKey(ValueError):
-    pass
 
 
 def signing_payload(fields: dict) -> str:
