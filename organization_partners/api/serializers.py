@@ -17,6 +17,7 @@ from config.api.fields import (
     StrictIntegerField,
     StrictUUIDField,
 )
+from organization_partners import csv_import_export
 from organization_partners.models import SALES_AMOUNT_MAX, PartnerInvitationStatus, PartnerType
 from organization_partners.selectors import PARTNER_ORDER_FIELDS, PARTNER_SEARCH_FIELDS
 from organization_partners.services import COUNT_MAX, PROPERTY_VALUE_MAX
@@ -167,3 +168,58 @@ class OrganizationPartnerListQuery(serializers.Serializer):
         choices=PARTNER_ORDER_FIELDS, required=False, help_text="Sort key (default: creation time)."
     )
     order_dir = QueryChoiceField(choices=["asc", "desc"], default="asc", help_text="Sort direction.")
+
+
+# --- CSV import (`POST /api/v1/partners/import`) ---------------------------------------------------------------
+
+
+class PartnerImportInput(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,  # the import says what an empty file lacks
+        help_text=(
+            "A CSV file, UTF-8 (a BOM is accepted), header line first. Columns: "
+            f"{', '.join(csv_import_export.REQUIRED_COLUMNS)} (required), then optionally "
+            f"{', '.join(csv_import_export.OPTIONAL_COLUMNS)} (`properties` is a JSON object of text values)."
+        ),
+    )
+    dry_run = serializers.BooleanField(
+        default=True, help_text="true (the default): only report what would happen. false: apply, all rows or none."
+    )
+
+
+class PartnerImportErrorOutput(serializers.Serializer):
+    column = serializers.CharField(source="field", help_text="The column the error is about; empty for the row.")
+    msg = serializers.CharField()
+    code = serializers.CharField()
+
+
+class PartnerImportRowOutput(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The line of the file the row starts on (the header is line 1).")
+    action = serializers.ChoiceField(
+        choices=[csv_import_export.CREATE, csv_import_export.UPDATE, csv_import_export.UNCHANGED]
+    )
+    partner_id = serializers.UUIDField(
+        allow_null=True, help_text="The record updated, or once applied the record created."
+    )
+    code = serializers.CharField()
+    company_name = serializers.CharField()
+    changes = serializers.ListField(child=serializers.CharField(), help_text="The columns an update changes.")
+    errors = PartnerImportErrorOutput(many=True)
+
+
+class PartnerImportOutput(serializers.Serializer):
+    dry_run = serializers.SerializerMethodField()
+    applied = serializers.BooleanField()
+    valid = serializers.BooleanField(help_text="No row has an error (applying would write every row).")
+    total_rows = serializers.SerializerMethodField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    error_rows = serializers.IntegerField()
+    rows = PartnerImportRowOutput(many=True)
+
+    def get_dry_run(self, report) -> bool:
+        return not report.applied
+
+    def get_total_rows(self, report) -> int:
+        return len(report.rows)

@@ -4,12 +4,11 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from organization_partners.api import views
-from organization_partners.api.imports import PartnerImportView
 
 router = SimpleRouter(trailing_slash=False, use_regex_path=False)
 router.register("partners", views.OrganizationPartnerViewSet, basename="api-partner")
 
 urlpatterns = [
-    path("partners/import", PartnerImportView.as_view(), name="api-partner-import"),  # before `partners/{id}`
+    path("partners/import", views.PartnerImportView.as_view(), name="api-partner-import"),  # before `partners/{id}`
     *router.urls,
 ]

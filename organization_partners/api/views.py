@@ -5,6 +5,7 @@
 | `GET /partners`, `GET /partners/{id}` | Self, Host (a host reads its connected guest's partners) | READ_PARTNER |
 | `POST /partners`, `PATCH /partners/{id}` | Self | WRITE_PARTNER |
 | `DELETE /partners/{id}` | Self | DELETE_PARTNER |
+| `POST /partners/import` (CSV) | Self | WRITE_PARTNER |
 
 The records are the target organization's (`Target-Organization-ID`); another organization's id answers 404.
 """
@@ -15,16 +16,19 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.fields import empty
 from rest_framework.mixins import ListModelMixin
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from config.api.dialects import ORGANIZATION
 from config.api.exceptions import flatten_validation_detail
 from config.api.permissions import Resource
+from config.api.schema import error_response
 from config.errors import ValidationFailed
-from organization_partners import selectors, services
+from organization_partners import csv_import_export, selectors, services
 from organization_partners.api import serializers as s
 from organization_partners.models import OrganizationPartner
 from organizations.access import Scenario
-from organizations.api.base import OrganizationViewSet
+from organizations.api.base import OrganizationAPIView, OrganizationViewSet
 from organizations.models import Organization
 
 READ_SCENARIOS = frozenset({Scenario.SELF, Scenario.HOST})
@@ -183,3 +187,74 @@ class OrganizationPartnerViewSet(ListModelMixin, OrganizationViewSet):
     def destroy(self, request, pk):
         services.organization_partner_delete(partner=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PartnerImportView(OrganizationAPIView):
+    """`POST /api/v1/partners/import`: a CSV file of partner records, checked (dry run, the default) or applied, all
+    rows or none (organization_partners.csv_import_export). Self only, WRITE_PARTNER."""
+
+    permission_rule = Resource("PARTNER")  # POST → WRITE_PARTNER
+    parser_classes = [MultiPartParser]
+    tags = ["Partners"]
+
+    @extend_schema(
+        summary="Import partners from a CSV file (a dry run first, then apply: all rows or none)",
+        description=(
+            "A row whose `code` an existing record of the organization has updates that record; any other row "
+            "creates one. The dry run (`dry_run=true`, the default) answers every row's action and errors with "
+            "the column named, and writes nothing. Applying (`dry_run=false`) checks again and writes every row in "
+            "one transaction; if any row fails it answers 422 with one item per error, located "
+            '`["body", "file", <line>, <column>]`, and writes nothing. A file that cannot be read (not UTF-8, '
+            'missing or unknown header columns, empty, too many rows) answers 422 located `["body", "file"]`; '
+            "one over the size limit 413."
+        ),
+        request={"multipart/form-data": s.PartnerImportInput},
+        responses={
+            200: s.PartnerImportOutput,
+            413: error_response(ORGANIZATION, 413),
+            415: error_response(ORGANIZATION, 415, "The body is not multipart/form-data"),
+        },
+        examples=[
+            OpenApiExample(
+                "A dry run",
+                response_only=True,
+                value={
+                    "dry_run": True,
+                    "applied": False,
+                    "valid": False,
+                    "total_rows": 2,
+                    "created": 1,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "error_rows": 1,
+                    "rows": [
+                        {
+                            "line": 2,
+                            "action": "create",
+                            "partner_id": None,
+                            "code": "P-001",
+                            "company_name": "Example Supplies Ltd",
+                            "changes": [],
+                            "errors": [],
+                        },
+                        {
+                            "line": 3,
+                            "action": "create",
+                            "partner_id": None,
+                            "code": "",
+                            "company_name": "Example Trade Group",
+                            "changes": [],
+                            "errors": [
+                                {"column": "email", "msg": "Enter a valid email address.", "code": "invalid_email"}
+                            ],
+                        },
+                    ],
+                },
+            )
+        ],
+    )
+    def post(self, request):
+        data = self.validated(s.PartnerImportInput)
+        content = csv_import_export.import_file_read(data["file"])
+        report = csv_import_export.partner_import(organization=self.target, content=content, dry_run=data["dry_run"])
+        return Response(s.PartnerImportOutput(report).data)
