@@ -139,3 +139,15 @@ def test_seed_demo_gives_acme_its_slug_and_partner_records(tmp_path, capsys):
     assert OrganizationConnection.objects.filter(host=acme, guest=globex).exists()
     assert Invitation.objects.filter(organization=acme).count() == 3
     assert Invitation.objects.get(partner=accepted).accepted_organization == globex
+
+
+def test_seed_demo_lets_globex_allocate_its_funds_to_acme_prime(tmp_path, capsys, client):
+    run_seed(tmp_path, capsys)
+    run_seed(tmp_path, capsys)
+    connection = Connection.objects.get()
+
+    # the partner supports the currencies Globex is funded in, so the allocate page offers them
+    assert sorted(connection.partner.config.supported_currencies.values_list("code", flat=True)) == ["tbtc", "teth"]
+    client.login(username="gary", password="demo-pass-2026")
+    page = client.get(f"/network/connections/{connection.pk}/allocate").text
+    assert '<option value="tbtc"' in page and '<option value="teth"' in page

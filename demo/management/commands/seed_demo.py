@@ -275,16 +275,18 @@ class Command(BaseCommand):
         path.chmod(0o600)
 
     def _partner(self, acme: Organization) -> Partner:
-        """Staff's partner config for Acme (as the admin would make it), then Acme's registration as a partner."""
-        partner = Partner.objects.filter(enterprise=acme).first()
-        if partner is not None:
-            return partner
-        if not PartnerConfig.objects.filter(enterprise=acme).exists():
+        """Staff's partner config for Acme (as the admin would make it: supporting the currencies Globex is funded
+        in, so the demo can allocate), then Acme's registration as a partner."""
+        config = PartnerConfig.objects.filter(enterprise=acme).first()
+        if config is None:
             trust_org = License.objects.filter(organization=acme).order_by("-valid_from").first().trust_org
-            PartnerConfig.objects.create(
+            config = PartnerConfig.objects.create(
                 enterprise=acme, trust_org=trust_org, settlement_transaction_route_id="demo-route-acme"
             )
-        return network.partner_create(enterprise=acme, **DEMO_PARTNER)
+        config.supported_currencies.add(*Currency.objects.filter(code__in=DEMO_FUNDING))
+        return Partner.objects.filter(enterprise=acme).first() or network.partner_create(
+            enterprise=acme, **DEMO_PARTNER
+        )
 
     def _funding(self, globex: Organization, staff) -> None:
         """Globex's demo funds, deposited as staff would in the admin; skipped for a currency already funded."""
