@@ -149,8 +149,8 @@ class SignedRequestView(OrganizationRequiredMixin, TemplateResponseMixin, Contex
 
     Subclasses set `form_class`, `template_name`, `organization_permission` and `success_message` (or override
     `get_success_message`), and write `signing_payload`, `perform` and `get_success_url`. The template gets `step`
-    (1 or 2), `details` (the fields form) and `form` (the signing form, step 2), and includes
-    `organizations/_signed_request.html` in step 2.
+    (1 or 2), `details` (the fields form) and `form` (the signing form, step 2); its step 2 is
+    `{% signed_step %}<p>the request in words</p>{% endsigned_step %}` (organizations/templatetags/signed_requests.py).
     """
 
     form_class: type[DomainErrorForm]
