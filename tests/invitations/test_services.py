@@ -1,5 +1,5 @@
-"""The rules of organizations.invitations, called directly: creating, resending, inviting a partner, accepting,
-signing up, expiring and archiving."""
+"""The rules of the invitations app (invitations.services, .selectors, .delivery, .expiry), called directly:
+creating, resending, inviting a partner, accepting, signing up, expiring and archiving."""
 
 import hashlib
 from datetime import datetime, timedelta
