@@ -33,6 +33,8 @@ urlpatterns = [
     path("api/servitly/", include("organization_partners.api.servitly.urls")),  # seed 001's partner API
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("partners.api.urls")),
     path("api/network/v1/enterprises/<str:enterpriseId>/", include("allocations.api.urls")),
+    path("api/network/v1/enterprises/<str:enterpriseId>/", include("settlements.api.urls")),
+    path("api/network/v2/enterprises/<str:enterpriseId>/", include("settlements.api.urls_v2")),
     path("network/", include("partners.urls")),  # the Network section: `network:<name>`
     path("network/", include("allocations.urls")),  # its allocation pages: `allocations:<name>`
     path("", include("organizations.urls")),

@@ -105,3 +105,36 @@ class AmountField(models.DecimalField):
         if isinstance(value, float):  # SQLite arithmetic on the text column: refuse rather than round silently
             raise InvalidOperation(f"an amount came back from the database as a float ({value!r})")
         return Decimal(value)
+
+
+# --- whole units, for people (pages, emails, the admin) -------------------------------------------------------------
+
+_UNITS = re.compile(r"(-)?([0-9][0-9,]*)(?:\.([0-9]*))?", re.ASCII)
+
+
+def format_units(quantity: int | Decimal, decimals: int, code: str = "", *, signed: bool = False) -> str:
+    """Base units as whole units of the currency, exact, with thousands separators and no trailing zeros:
+    `format_units(25_000_000, 8, "tbtc")` → "0.25 tbtc", `format_units(-1234500000000, 8)` → "-12,345".
+    `signed`: a "+" before positive amounts (a gain beside a loss)."""
+    quantity = int(quantity)
+    sign = "-" if quantity < 0 else ("+" if signed and quantity > 0 else "")
+    whole, fraction = divmod(abs(quantity), 10**decimals) if decimals else (abs(quantity), 0)
+    text = f"{sign}{whole:,}"
+    if fraction:
+        text += "." + str(fraction).rjust(decimals, "0").rstrip("0")
+    return f"{text} {code}" if code else text
+
+
+def parse_units(text: str, decimals: int) -> int:
+    """Whole units typed by a person ("0.25", "1,000.5", "-3") as base units; ValueError when it is not a number,
+    has more decimals than the currency, or exceeds 78 digits. Separators are commas, the decimal mark a point."""
+    match = _UNITS.fullmatch((text or "").strip().replace(" ", "").replace("_", ""))
+    if match is None or (match.group(3) is not None and not match.group(3) and not match.group(2)):
+        raise ValueError("Type a number, such as 0.25 or 1,000.")
+    sign, whole, fraction = match.group(1), match.group(2).replace(",", ""), match.group(3) or ""
+    if len(fraction) > decimals:
+        raise ValueError(f"This currency has {decimals} decimal places at most.")
+    quantity = int(whole) * 10**decimals + (int(fraction.ljust(decimals, "0")) if decimals and fraction else 0)
+    if len(str(quantity)) > MAX_AMOUNT_DIGITS:
+        raise ValueError(f"The amount has more than {MAX_AMOUNT_DIGITS} digits in base units.")
+    return -quantity if sign else quantity

@@ -100,6 +100,15 @@ def _post(*, kind: str, lines: list[Line], memo: str, created_by) -> LedgerTrans
     return posting
 
 
+def ledger_lock(refs: Iterable[AccountRef]) -> dict[AccountRef, int]:
+    """The balances of `refs`, their accounts locked FOR UPDATE until the caller's transaction ends (created at
+    zero when missing), for a service that decides what to post from them (a settlement's finalization). The
+    posting that follows takes the same locks again, at no cost."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_lock holds its locks for the caller's transaction: call it inside one")
+    return {ref: int(account.balance) for ref, account in _locked_accounts(set(refs)).items()}
+
+
 def _locked_accounts(refs: set[AccountRef]) -> dict[AccountRef, LedgerAccount]:
     """The accounts of `refs`, locked FOR UPDATE in ascending id order (one statement once they exist).
 

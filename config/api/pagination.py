@@ -19,6 +19,11 @@ from config.api.validation import validated
 MAX_OFFSET = 10**15
 
 
+def _query_data(request, view):
+    """The view's query parameters (config.api.views.ApiViewMixin.query_data), or the query string's."""
+    return view.query_data() if hasattr(view, "query_data") else request.query_params
+
+
 class OffsetPageQuery(serializers.Serializer):
     limit = StrictIntegerField(min_value=1, max_value=100, default=50, help_text="Items per page (1..100).")
     offset = StrictIntegerField(min_value=0, max_value=MAX_OFFSET, default=0, help_text="Items to skip.")
@@ -50,7 +55,7 @@ class OffsetPagination(BasePagination):
     query_serializer = OffsetPageQuery
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:
-        query = validated(self.query_serializer, request.query_params, source="query")
+        query = validated(self.query_serializer, _query_data(request, view), source="query")
         limit, offset = query["limit"], query["offset"]
         self.total_items = queryset.count()
         return list(queryset[offset : offset + limit]) if offset < self.total_items else []
@@ -79,7 +84,7 @@ class PageNumberPagination(BasePagination):
     total_key: str | None = None
 
     def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:
-        query = validated(self.query_serializer, request.query_params, source="query")
+        query = validated(self.query_serializer, _query_data(request, view), source="query")
         start = query["page_number"] * query["page_size"]
         if self.total_key is None:
             return list(queryset[start : start + query["page_size"]])

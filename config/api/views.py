@@ -20,6 +20,7 @@ from rest_framework.serializers import Serializer
 
 from config.api.dialects import Dialect
 from config.api.permissions import Rule, rule_gaps
+from config.api.query import query_parameters
 from config.api.throttling import count_windows
 from config.api.validation import validated
 
@@ -35,6 +36,8 @@ class ApiViewMixin:
     # Domain field names whose wire path differs from the dialect's usual mapping (snake_case as is, camelCase for
     # network): {"parent_organization": ("parent_organization_id",)}. Applied to the domain errors the view raises.
     wire_field_names: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Whether a GET's JSON-object body carries query parameters too (the network dialect: config.api.query).
+    get_body_parameters: ClassVar[bool] = False
     # No OPTIONS: the API's description is /api/schema/.
     http_method_names = ["get", "post", "put", "patch", "delete", "head"]
 
@@ -66,9 +69,14 @@ class ApiViewMixin:
         """The request body, validated by an input serializer (errors located in the body)."""
         return validated(serializer_class, self.request.data, context=context)
 
+    def query_data(self):
+        """The query parameters: the query string, and with `get_body_parameters` a GET's JSON-object body too
+        (config.api.query)."""
+        return query_parameters(self.request) if self.get_body_parameters else self.request.query_params
+
     def query(self, serializer_class: type[Serializer] | None = None) -> dict:
         """The query parameters, validated by `serializer_class` (default: the view's `filter_serializer`)."""
-        return validated(serializer_class or self.filter_serializer, self.request.query_params, source="query")
+        return validated(serializer_class or self.filter_serializer, self.query_data(), source="query")
 
     def created(self, instance) -> Response:
         """201 with `instance` through the view's output serializer (`serializer_class`; viewsets)."""

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "invitations",
     "partners",
     "allocations",
+    "settlements",
     "demo",
 ]
 
@@ -110,7 +111,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_BROKER_
 CELERY_BEAT_SCHEDULE: dict = {
     # Task names keep their `organizations.` prefix from before the invitations app existed (invitations/tasks.py).
     "invitations-expire": {"task": "organizations.invitations_expire", "schedule": 300.0},
+    "settlements-finalize-due": {
+        "task": "settlements.finalize_due",
+        "schedule": env.float("SETTLEMENT_FINALIZE_SWEEP_SECONDS", default=60.0),
+    },
 }
+# A due settlement claimed by the sweep but not finalized this long after (its message lost) is claimed again.
+SETTLEMENT_REENQUEUE_SECONDS = env.int("SETTLEMENT_REENQUEUE_SECONDS", default=600)
+SETTLEMENT_FINALIZE_MAX_RETRIES = env.int("SETTLEMENT_FINALIZE_MAX_RETRIES", default=8)
 
 # --- Invitations: the accept link's base (the address people reach the site at) and the email task's retries.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")

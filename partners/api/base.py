@@ -43,6 +43,7 @@ ERRORS = {status: error_response(NETWORK, status) for status in (404, 409, 422)}
 
 class NetworkEnterpriseMixin(ScopedLookupMixin):
     dialect = NETWORK
+    get_body_parameters = True  # the reference SDK sends a read's filters as a JSON body (config.api.query)
     pagination_class = network_pagination("items")
     schema_parameters = [ENTERPRISE_PATH_PARAMETER]
     required_license: str | None = None  # a LicenseProduct the enterprise must hold
