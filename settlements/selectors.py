@@ -20,7 +20,7 @@ from settlements.models import Dispute, Settlement, SettlementTransfer
 TRANSFER_RELATIONS = (
     "currency",
     "settlement",
-    "partner__client",
+    "partner__client__enterprise",
     "connection__client__enterprise",
     "counterparty_connection__client__enterprise",
 )

@@ -1,7 +1,7 @@
 """Apps depend one way, in Python imports, in templates and in URLs.
 
     config ← organizations ← organization_partners ← invitations
-                          ↖ partners ← allocations            (demo, on top, fills them all)
+                          ↖ partners ← allocations ← settlements   (demo, on top, fills them all)
 
 An app may use only the apps listed for it in DEPENDS_ON (and third-party code). A lower app's page that shows
 something of an app above it does so through a template slot (config/templatetags/slots.py), never by naming its
@@ -23,7 +23,16 @@ DEPENDS_ON: dict[str, set[str]] = {
     "invitations": {"config", "organizations", "organization_partners"},
     "partners": {"config", "organizations"},
     "allocations": {"config", "organizations", "partners"},
-    "demo": {"config", "organizations", "organization_partners", "invitations", "partners", "allocations"},
+    "settlements": {"config", "organizations", "partners", "allocations"},
+    "demo": {
+        "config",
+        "organizations",
+        "organization_partners",
+        "invitations",
+        "partners",
+        "allocations",
+        "settlements",
+    },
 }
 APPS = set(DEPENDS_ON)
 # Templates outside an app's folder (the layout, error pages, sign-in, shared includes) belong to organizations,

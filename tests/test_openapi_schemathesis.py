@@ -93,8 +93,18 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
                     ("POST", "clients/connections/{connectionId}/deallocations/signing"),
                     ("PUT", "partners/allocations"),
                     ("PUT", "partners/deallocations"),
+                    ("POST", "partners/settlements"),
+                    ("POST", "partners/settlements/nonReconciled"),
+                    ("POST", "partners/settlements-signing"),
+                    ("POST", "clients/settlements/{settlementId}/disputes"),
+                    ("PUT", "clients/settlements/disputes/{disputeId}"),
+                    ("POST", "clients/settlements/disputes/{disputeId}/close"),
                 )
             ),
+            {
+                "include-name": "POST /api/network/v2/enterprises/{enterpriseId}/partners/settlements",
+                "checks": {"positive_data_acceptance": {"expected-statuses": _NETWORK_DOMAIN_REFUSALS}},
+            },
             {
                 "include-name": f"POST {_NETWORK}/clients/connections/signing",
                 "checks": {"positive_data_acceptance": {"expected-statuses": _NETWORK_DOMAIN_REFUSALS}},
@@ -197,6 +207,7 @@ _GET_BODY_VARIANTS = {
     _GET_BODY_VARIANT,
     "POST /api/network/v1/enterprises/{enterpriseId}/clients/connections/{connectionId}/allocations/signing",
     "POST /api/network/v1/enterprises/{enterpriseId}/clients/connections/{connectionId}/deallocations/signing",
+    "POST /api/network/v1/enterprises/{enterpriseId}/partners/settlements-signing",
 }
 
 

@@ -167,12 +167,13 @@ class TradeInput(serializers.Serializer):
     quote = serializers.DictField()
 
     def validate(self, attrs):
+        quantities = []
         for side in ("base", "quote"):
             value = attrs[side]
             if set(value) != {"currency", "quantity"} or not all(isinstance(v, str) for v in value.values()):
                 raise serializers.ValidationError({side: "Give {currency, quantity} as strings."})
-        signs = [self.initial_data[s]["quantity"].startswith("-") for s in ("base", "quote")]
-        if signs[0] == signs[1]:
+            quantities.append(_amount(value["quantity"], f"{side}.quantity"))
+        if (quantities[0] > 0) == (quantities[1] > 0):
             raise serializers.ValidationError("One of base and quote is positive, the other negative.")
         return attrs
 
@@ -403,6 +404,14 @@ class ClientSettlementOutput(SettlementOutput):
         return "send" if settlement.sends else "receive"
 
 
+ACCOUNT_FIELDS = (
+    "sourceTradingAccountId",
+    "sourceNetworkAccountId",
+    "destinationTradingAccountId",
+    "destinationNetworkAccountId",
+)
+
+
 class _TransferParties(serializers.Serializer):
     """Who a transfer moves between: source the partner (or the counterparty connection), destination the
     connection. A client sees the names of its own side only (the reference obfuscates the other)."""
@@ -431,6 +440,11 @@ class _TransferParties(serializers.Serializer):
                 destination.pop("destinationConnectionName")
         return {k: v for k, v in {**source, **destination}.items() if v is not None}
 
+    def accounts(self, transfer) -> dict:
+        """The parties' account ids only (no names): what the partner's reads and a closure's transfers show."""
+        parties = self.parties(transfer)
+        return {name: parties[name] for name in ACCOUNT_FIELDS if name in parties}
+
 
 class AdjustedTransferOutput(_TransferParties):
     """A transfer a dispute closure made (`adjustedSettlementTransfers`): no settlement until one takes it in."""
@@ -438,7 +452,7 @@ class AdjustedTransferOutput(_TransferParties):
     def to_representation(self, transfer):
         data = {
             "id": str(transfer.pk),
-            **self.parties(transfer),
+            **self.accounts(transfer),
             "disputeClosureId": str(transfer.dispute_closure_id),
             "currency": transfer.currency.code,
             "quantity": format_amount(transfer.quantity),
@@ -454,13 +468,6 @@ class AdjustedTransferOutput(_TransferParties):
 class SettlementTransferOutput(_TransferParties):
     """A settlement's transfer. The partner sees the reference's `V1SettlementTransfer` (accounts, no names); a client
     (context `client`) its `MaskedV1SettlementTransfer` (names of its own side, the settlement's status and notes)."""
-
-    PARTNER_FIELDS = (
-        "sourceTradingAccountId",
-        "sourceNetworkAccountId",
-        "destinationTradingAccountId",
-        "destinationNetworkAccountId",
-    )
 
     def to_representation(self, transfer):
         settlement = transfer.settlement
@@ -478,7 +485,7 @@ class SettlementTransferOutput(_TransferParties):
         if transfer.dispute_closure_id:
             data["disputeClosureId"] = str(transfer.dispute_closure_id)
         if self.context.get("client") is None:
-            return data | {name: parties[name] for name in self.PARTNER_FIELDS if name in parties}
+            return data | self.accounts(transfer)
         data |= parties
         data["usdValue"] = "0"  # no price feed: the network keeps no USD values
         data["settlementStatus"] = settlement.status

@@ -57,7 +57,9 @@ def _relax_equivalent_one_of(node: Any, document: dict[str, Any]) -> None:
 
     The reference has such unions (`PositiveAllocationAmount` is `oneOf` two identical `{currency, quantity}`
     objects): under JSON Schema no value can match exactly one of them, so taken literally no allocation body would
-    ever validate. What the reference means is "either": `anyOf` says it. Unions of different schemas are kept.
+    ever validate. What the reference means is "either": `anyOf` says it. So is a union with an empty branch (`{}`,
+    anything: `DisputeClosure.createdAt` is `oneOf: [string, {}]`, a date as a string or as an object), under which no
+    string could validate either. Unions of other different schemas are kept.
     """
 
     def resolved(schema: Any) -> Any:
@@ -74,7 +76,9 @@ def _relax_equivalent_one_of(node: Any, document: dict[str, Any]) -> None:
         branches = node.get("oneOf")
         if isinstance(branches, list) and len(branches) > 1:
             first = resolved(branches[0])
-            if all(resolved(branch) == first for branch in branches[1:]):
+            if all(resolved(branch) == first for branch in branches[1:]) or any(
+                resolved(branch) == {} for branch in branches
+            ):
                 node["anyOf"] = node.pop("oneOf")
         for value in node.values():
             _relax_equivalent_one_of(value, document)

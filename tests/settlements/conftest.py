@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from allocations.models import AccountKind, AccountRef
+from allocations.models import EXTERNAL_OWNER, AccountKind, AccountRef
 from allocations.selectors.ledger import account_balance
 from allocations.services.ledger import ledger_post, transfer
 from organizations.signing import sign_message
@@ -51,6 +51,18 @@ def allocate(connection, currency, amount: int) -> None:
         lines=transfer(
             source=AccountRef(connection.client_id, AccountKind.AVAILABLE, currency),
             destination=AccountRef(connection.network_account_id, AccountKind.HELD, currency),
+            amount=amount,
+        ),
+    )
+
+
+def fund_partner(partner, currency, amount: int) -> None:
+    """Credits the partner's own account from outside the network (what pays its clients' gains)."""
+    ledger_post(
+        kind="deposit",
+        lines=transfer(
+            source=AccountRef(EXTERNAL_OWNER, AccountKind.EXTERNAL, currency),
+            destination=AccountRef(partner.pk, AccountKind.PARTNER, currency),
             amount=amount,
         ),
     )
@@ -120,11 +132,15 @@ def teth(db):
 
 @pytest.fixture
 def second_client():
-    """Another client enterprise (Globex) with its own signing key and network client."""
+    """Another client enterprise (Globex) with its network client."""
     enterprise = OrganizationFactory(name="Globex")
     LicenseFactory(organization=enterprise)
-    SigningKeyFactory(organization=enterprise)
     return NetworkClientFactory(enterprise=enterprise)
+
+
+@pytest.fixture
+def second_key(second_client):
+    return SigningKeyFactory(organization=second_client.enterprise)
 
 
 @pytest.fixture

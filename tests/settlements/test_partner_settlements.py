@@ -1,8 +1,11 @@
 """Partner settlements through the network API: v1 completes at once, v2 waits; signed, idempotent, and a loss never
 exceeds what the client allocated."""
 
+import json
+
 import pytest
 
+from organizations.signing import sign_message
 from settlements.models import Settlement, SettlementTransfer
 from tests.contracts import assert_matches_reference
 from tests.settlements.conftest import (
@@ -120,3 +123,51 @@ def test_reads_on_both_sides(api, partner, partner_auth, partner_key, funded, au
     assert [t["quantity"] for t in client_detail.json()["settlementTransfers"]] == ["-30"]
     assert [t["quantity"] for t in client_transfers.json()["settlementTransfers"]] == ["-30"]
     assert client_list.json()["settlements"][0]["id"] == settlement_id
+
+
+def test_signing_returns_the_payload_the_create_verifies(api, partner, partner_auth, partner_key, funded, tbtc):
+    connection, _ = funded
+    fields = {"externalId": "sign-1", "settlementAmounts": {str(connection.pk): {"tbtc": "-5"}}, "nonce": "abc"}
+    url = v1(partner.enterprise, "partners/settlements-signing")
+    by_post = api.post(url, fields, format="json", **partner_auth)
+    by_get = api.generic("GET", url, json.dumps(fields), content_type="application/json", **partner_auth)
+
+    assert by_post.status_code == by_get.status_code == 200, by_post.json()
+    assert_matches_reference(by_post)
+    payload = by_post.json()["payload"]
+    assert by_get.json()["payload"] == payload and json.loads(payload) == fields
+    body = {**fields, "payload": payload, "signature": sign_message(partner_key.private_key, payload)}
+    created = api.post(
+        v1(partner.enterprise, "partners/settlements/nonReconciled"), body, format="json", **partner_auth
+    )
+    assert created.status_code == 200, created.json()
+    assert_matches_reference(created)
+    assert held(connection, tbtc) == 995
+
+
+def test_trade_signing_returns_the_trade_as_signed(api, partner, partner_auth, connection):
+    trade = {
+        "externalId": "t-1",
+        "externalOrderId": "o-1",
+        "partyConnectionId": str(connection.pk),
+        "tradedAt": "2026-12-01T10:00:00Z",
+        "base": {"currency": "tbtc", "quantity": "100"},
+        "quote": {"currency": "tusd", "quantity": "-5000"},
+    }
+    url = v1(partner.enterprise, "partners/trades/signing")
+    body = {"trade": trade, "nonce": "n-1"}
+    response = api.generic("GET", url, json.dumps(body), content_type="application/json", **partner_auth)
+    bad = api.generic(
+        "GET",
+        url,
+        json.dumps({"trade": {**trade, "quote": {"currency": "tusd", "quantity": "5"}}, "nonce": "n"}),
+        content_type="application/json",
+        **partner_auth,
+    )
+
+    assert response.status_code == 200, response.json()
+    assert_matches_reference(
+        response, method="GET", path="/api/network/v1/enterprises/{enterpriseId}/partners/trades/signing"
+    )
+    assert json.loads(response.json()["payload"]) == body
+    assert bad.status_code == 400
