@@ -38,8 +38,8 @@ migrate: $(STAMP)
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Embedded default: SQLite + eager tasks + console email. With DATABASE_URL and REDIS_URL set, a Celery
-# worker (with beat) runs beside the web server and stops with it.
+# Embedded default: SQLite + eager tasks + console email; `manage.py embedded_beat` runs the periodic tasks. With
+# DATABASE_URL and REDIS_URL set, a Celery worker (with beat) runs instead. Either stops with the web server.
 run: demo
 	@if [ -n "$$REDIS_URL" ]; then \
 		echo "REDIS_URL is set: starting a Celery worker with beat"; \
@@ -47,6 +47,8 @@ run: demo
 		worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	else \
+		$(BIN)/python manage.py embedded_beat & \
+		beat=$$!; trap "kill $$beat 2>/dev/null" EXIT INT TERM; \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	fi
 

@@ -8,6 +8,11 @@ The network: a partner config for Acme and Acme registered as a partner ("Acme P
 network client for Globex and a connection from Globex to Acme Prime, signed with Globex's demo signing key.
 Globex's network account is funded with tbtc and teth (a staff deposit), only while its balance is still 0.
 
+Settlements: Globex allocates 1 tBTC to Acme Prime; Acme Prime settles once at once (v1, completed: Globex loses
+0.1 tBTC), then, with disputes enabled on its config, stages a v2 settlement (pending until its windows pass: Globex
+loses 0.05 tBTC) that Globex disputes. So after `make run` every state shows: a completed settlement, a pending one, a
+dispute; the admin's "Finalize now" (or the worker, once the windows pass) finalizes it.
+
 Acme has the slug `acme` (the seed-001 tenant) and five partner records (both types, five countries, four with
 codes): two invited, one (Globex Trading) accepted by Globex.
 """
@@ -26,17 +31,23 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from allocations.models import AccountKind, AccountRef
+from allocations.models import AccountKind, AccountRef, Allocation
+from allocations.payloads import AllocationFields
 from allocations.selectors.ledger import account_balance
+from allocations.services.allocations import allocation_create
 from allocations.services.funding import network_deposit
 from invitations.models import Invitation, InvitationKind, InvitationStatus
 from organization_partners.models import OrganizationPartner, PartnerInvitationStatus
 from organization_partners.services import organization_partner_create
 from organizations import services
 from organizations.models import ALL_PERMISSIONS, ApiClient, License, Membership, Organization, Role, SigningKey
-from organizations.signing import sign_message
+from organizations.signing import new_nonce, sign_message, signing_payload
 from partners import services as network
 from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
+from settlements.models import Dispute, Settlement, SettlementStatus
+from settlements.payloads import DisputeFields, Movement, SettlementFields
+from settlements.services.disputes import dispute_create
+from settlements.services.settlements import settlement_create
 
 User = get_user_model()
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo data only, printed on purpose
@@ -121,6 +132,7 @@ DEMO_ORGANIZATION_PARTNERS = [
         "postal_code": "EC1A 1BB",
     },
 ]
+DEMO_SETTLEMENTS = ("demo-settlement-day-1", "demo-settlement-day-2")
 DEMO_FUNDING = {"tbtc": 10 * 10**8, "teth": 100 * 10**18}  # base units: 10 tBTC, 100 tETH
 
 
@@ -149,6 +161,7 @@ class Command(BaseCommand):
             partner = self._partner(organizations["acme"])
             self._connection(organizations["globex"], partner, out / "globex-signing-key.json")
         self._funding(organizations["globex"], staff)
+        self._settlements(organizations["acme"], organizations["globex"], out)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Sign in at /accounts/login/ or /admin/ — password for every demo user: {DEMO_PASSWORD}")
@@ -295,6 +308,81 @@ class Command(BaseCommand):
             currency = Currency.objects.get(code=code)
             if account_balance(AccountRef(client.pk, AccountKind.AVAILABLE, currency)) == 0:
                 network_deposit(client=client, currency=currency, amount=amount, memo="Demo funding", created_by=staff)
+
+    def _settlements(self, acme: Organization, globex: Organization, out: Path) -> None:
+        """The demo's settlements (module docstring), made through the services with the demo signing keys; each
+        step skipped once done."""
+        partner = Partner.objects.select_related("config").get(enterprise=acme)
+        connection = Connection.objects.get(client__enterprise=globex, partner=partner)
+        acme_key = self._private_key(out / "acme-signing-key.json")
+        globex_key = self._private_key(out / "globex-signing-key.json")
+        if not Allocation.objects.filter(client_external_id="demo-allocation-1", connection=connection).exists():
+            fields = AllocationFields(
+                connection_id=connection.pk,
+                currency="tbtc",
+                quantity=10**8,
+                client_external_id="demo-allocation-1",
+                nonce=new_nonce(),
+                notes="Demo collateral",
+            )
+            payload = signing_payload(fields.signed())
+            allocation_create(
+                enterprise=globex,
+                fields=fields,
+                payload=payload,
+                signature=sign_message(globex_key, payload),
+                initiated_by="user gary",
+            )
+        for external_id, quantity, version in zip(DEMO_SETTLEMENTS, (-(10**7), -5 * 10**6), (1, 2), strict=True):
+            settlement = Settlement.objects.filter(partner=partner, external_id=external_id).first()
+            if settlement is not None:
+                continue
+            # A v1 settlement needs disputes off; the partner then turns them on (as staff would in its config).
+            PartnerConfig.objects.filter(pk=partner.config.pk).update(disputes_enabled=version == 2)
+            now = timezone.now()
+            fields = SettlementFields(
+                external_id=external_id,
+                movements=(Movement(connection.pk, "tbtc", quantity),),
+                counterparty_form=False,
+                nonce=new_nonce(),
+                notes=f"Demo trading day {version}",
+                cutoff_at=now if version == 2 else None,
+                cutoff_at_text=now.isoformat().replace("+00:00", "Z") if version == 2 else "",
+            )
+            payload = signing_payload(fields.signed())
+            settlement_create(
+                enterprise=acme,
+                fields=fields,
+                payload=payload,
+                signature=sign_message(acme_key, payload),
+                initiated_by="user alice",
+                version=version,
+            )
+        pending = Settlement.objects.get(partner=partner, external_id=DEMO_SETTLEMENTS[1])
+        if (
+            pending.status == SettlementStatus.PENDING
+            and timezone.now() < pending.dispute_deadline
+            and not Dispute.objects.filter(settlement=pending).exists()
+        ):
+            fields = DisputeFields(
+                settlement_id=pending.pk,
+                connection_id=connection.pk,
+                expected_transfers={"tbtc": -2 * 10**6},
+                nonce=new_nonce(),
+                reason="Our records show a smaller loss for that day.",
+            )
+            payload = signing_payload(fields.signed())
+            dispute_create(
+                enterprise=globex,
+                fields=fields,
+                payload=payload,
+                signature=sign_message(globex_key, payload),
+                user_label="user gary",
+            )
+
+    @staticmethod
+    def _private_key(path: Path) -> PrivateKey:
+        return PrivateKey.from_hex(json.loads(path.read_text())["private_key"])
 
     def _connection(self, globex: Organization, partner: Partner, key_file: Path) -> None:
         """Globex's network client and its connection to the partner, signed with Globex's demo signing key."""
