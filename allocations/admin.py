@@ -33,7 +33,13 @@ def _amount(value) -> str:
 class FundingForm(DomainErrorForm):
     client = forms.ModelChoiceField(
         queryset=NetworkClient.objects.select_related("enterprise").order_by("enterprise__name", "id"),
+        required=False,
         help_text="The enterprise whose network account (available balance) is credited or debited.",
+    )
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.order_by("name", "id"),
+        required=False,
+        help_text="Or a partner's own account, which pays its clients' settlement gains.",
     )
     direction = forms.ChoiceField(
         choices=[
@@ -57,6 +63,12 @@ class FundingForm(DomainErrorForm):
 
     domain_error_fields = {InsufficientFunds: "amount", CurrencyInactive: "currency"}
 
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("client")) == bool(data.get("partner")):
+            raise forms.ValidationError("Choose a client or a partner (one of them).")
+        return data
+
     def clean_amount(self) -> int:
         try:
             amount = parse_amount(self.cleaned_data["amount"])
@@ -76,12 +88,16 @@ def funding_view(model_admin: admin.ModelAdmin, request):
         form = FundingForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            service = (
-                funding.network_deposit if data["direction"] == TransactionKind.DEPOSIT else funding.network_withdraw
-            )
+            deposit = data["direction"] == TransactionKind.DEPOSIT
+            if data["client"]:
+                service = funding.network_deposit if deposit else funding.network_withdraw
+                target, holder = {"client": data["client"]}, data["client"].enterprise.name
+            else:
+                service = funding.partner_deposit if deposit else funding.partner_withdraw
+                target, holder = {"partner": data["partner"]}, f"partner {data['partner'].name}"
             try:
                 posting = service(
-                    client=data["client"],
+                    **target,
                     currency=data["currency"],
                     amount=data["amount"],
                     memo=data["memo"],
@@ -93,20 +109,22 @@ def funding_view(model_admin: admin.ModelAdmin, request):
                 model_admin.message_user(
                     request,
                     f"{posting.get_kind_display()} of {data['amount']} {data['currency'].code} base units "
-                    f"for {data['client'].enterprise.name} recorded.",
+                    f"for {holder} recorded.",
                     messages.SUCCESS,
                 )
                 return redirect("admin:allocations_ledgertransaction_change", posting.pk)
     else:
-        form = FundingForm(initial={"client": request.GET.get("client"), "direction": TransactionKind.DEPOSIT})
-    client = form["client"].value()
+        initial = {"client": request.GET.get("client"), "partner": request.GET.get("partner")}
+        form = FundingForm(initial={**initial, "direction": TransactionKind.DEPOSIT})
+    client, partner = form["client"].value(), form["partner"].value()
     balances = []
-    if client and _is_uuid(client):  # the client's available balances, beside the form
-        balances = LedgerAccount.objects.filter(owner_id=client, kind=AccountKind.AVAILABLE).select_related("currency")
+    owner, kind = (client, AccountKind.AVAILABLE) if client else (partner, AccountKind.PARTNER)
+    if owner and _is_uuid(owner):  # the selected account's balances, beside the form
+        balances = LedgerAccount.objects.filter(owner_id=owner, kind=kind).select_related("currency")
         balances = balances.order_by("currency__code")
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "Fund a network client",
+        "title": "Fund a network client or a partner",
         "form": form,
         "balances": [(account.currency.code, _amount(account.balance)) for account in balances],
         "opts": model_admin.model._meta,

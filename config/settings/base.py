@@ -260,6 +260,8 @@ SPECTACULAR_SETTINGS = {
         "InvitationKindEnum": "invitations.models.InvitationKind",
         "InvitationStatusEnum": "invitations.models.InvitationStatus",
         "OrganizationConnectionStatusEnum": "organizations.models.OrganizationConnectionStatus",
+        "SettlementStatusEnum": "settlements.models.SettlementStatus",
+        "SettlementTransferStatusEnum": "settlements.models.TransferStatus",
     },
 }
 

@@ -10,7 +10,7 @@ from allocations.selectors.ledger import account_balance
 from allocations.services.funding import network_deposit
 from partners.models import Currency
 from tests.factories.organizations import OrganizationFactory, UserFactory
-from tests.factories.partners import NetworkClientFactory
+from tests.factories.partners import NetworkClientFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +199,20 @@ def test_an_account_page_names_its_owner(staff, globex, tbtc):
     account = LedgerAccount.objects.get(owner_id=globex.pk)
     page = staff.get(reverse("admin:allocations_ledgeraccount_change", args=[account.pk])).content.decode()
     assert "Network client of Globex" in page
+
+
+def test_staff_fund_a_partners_own_account_and_it_never_overdraws(staff, tbtc):
+    partner = PartnerFactory(name="Bravo Exchange")
+    data = {"client": "", "partner": str(partner.pk), "direction": "deposit", "currency": "tbtc", "amount": "700"}
+
+    response = staff.post(FUNDING_URL, {**data, "memo": "Partner float"})
+    overdraft = staff.post(FUNDING_URL, {**data, "direction": "withdrawal", "amount": "701", "memo": "Too much"})
+    both = staff.post(FUNDING_URL, {**data, "client": str(NetworkClientFactory().pk), "memo": "Which?"})
+
+    assert response.status_code == 302
+    assert account_balance(AccountRef(partner.pk, AccountKind.PARTNER, tbtc)) == 700
+    assert "Insufficient tbtc funds" in overdraft.content.decode()
+    assert "Choose a client or a partner" in both.content.decode()
+    assert LedgerTransaction.objects.count() == 1
+    page = staff.get(f"{FUNDING_URL}?partner={partner.pk}").content.decode()
+    assert "Balances of the selected account" in page and "700" in page

@@ -2,6 +2,7 @@
 
 import json
 import time
+import uuid
 
 import jwt
 import pytest
@@ -43,6 +44,13 @@ NETWORK_BODY_OPERATIONS = [
     ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/connections/{connectionId}/deallocations/signing"),
     ("PUT", "/api/network/v1/enterprises/{enterpriseId}/partners/allocations"),
     ("PUT", "/api/network/v1/enterprises/{enterpriseId}/partners/deallocations"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/partners/settlements"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/partners/settlements/nonReconciled"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/partners/settlements-signing"),
+    ("POST", "/api/network/v2/enterprises/{enterpriseId}/partners/settlements"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/settlements/{settlementId}/disputes"),
+    ("PUT", "/api/network/v1/enterprises/{enterpriseId}/clients/settlements/disputes/{disputeId}"),
+    ("POST", "/api/network/v1/enterprises/{enterpriseId}/clients/settlements/disputes/{disputeId}/close"),
 ]
 # Organization partners, in the organization dialect ({id}: a partner record) and seed 001's.
 PARTNER_BODY_OPERATIONS = [("POST", "/api/v1/partners"), ("PATCH", "/api/v1/partners/{id}")]
@@ -139,7 +147,13 @@ def test_a_body_over_the_upload_limit_answers_413_in_the_network_shape(
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
     LicenseFactory(organization=organization)
     connection = ConnectionFactory(client=NetworkClientFactory(enterprise=organization))
-    url = path.format(enterpriseId=organization.pk, id=connection.pk, connectionId=connection.pk)
+    url = path.format(
+        enterpriseId=organization.pk,
+        id=connection.pk,
+        connectionId=connection.pk,
+        settlementId=uuid.uuid4(),
+        disputeId=uuid.uuid4(),
+    )
     body = json.dumps({"name": "x" * 2_000})
 
     response = send(api, method, url, content=body, content_type="application/json", headers=client_token)
