@@ -104,15 +104,16 @@ def test_seed_demo_funds_globex_once(tmp_path, capsys):
         code: account_balance(AccountRef(globex.pk, AccountKind.AVAILABLE, Currency.objects.get(code=code)))
         for code in ("tbtc", "teth")
     }
-    assert balances == {"tbtc": 10 * 10**8, "teth": 100 * 10**18}
+    assert balances == {"tbtc": 9 * 10**8, "teth": 100 * 10**18}  # 1 tbtc allocated to Acme Prime
     deposits = LedgerTransaction.objects.filter(kind="deposit")
     assert [(d.memo, d.created_by.username) for d in deposits] == [("Demo funding", "admin")] * 2
+    count = LedgerTransaction.objects.count()
 
-    run_seed(tmp_path, capsys)  # funded already: nothing more
-    assert LedgerTransaction.objects.count() == 2
+    run_seed(tmp_path, capsys)  # funded, allocated and settled already: nothing more
+    assert LedgerTransaction.objects.count() == count
 
     # once Globex has spent its tbtc, a new run tops up only that currency
-    network_withdraw(client=globex, currency=Currency.objects.get(code="tbtc"), amount=10 * 10**8, memo="spent")
+    network_withdraw(client=globex, currency=Currency.objects.get(code="tbtc"), amount=9 * 10**8, memo="spent")
     run_seed(tmp_path, capsys)
     assert LedgerTransaction.objects.filter(kind="deposit").count() == 3
     assert ledger_differences() == []
@@ -151,3 +152,24 @@ def test_seed_demo_lets_globex_allocate_its_funds_to_acme_prime(tmp_path, capsys
     client.login(username="gary", password="demo-pass-2026")
     page = client.get(f"/network/connections/{connection.pk}/allocate").text
     assert '<option value="tbtc"' in page and '<option value="teth"' in page
+
+
+def test_seed_demo_leaves_a_completed_settlement_and_a_disputed_pending_one(tmp_path, capsys):
+    from settlements.models import Dispute, Settlement
+
+    run_seed(tmp_path, capsys)
+    run_seed(tmp_path, capsys)
+
+    settlements = {s.external_id: s for s in Settlement.objects.all()}
+    assert {key: (s.version, s.status) for key, s in settlements.items()} == {
+        "demo-settlement-day-1": (1, "completed"),
+        "demo-settlement-day-2": (2, "pending"),
+    }
+    dispute = Dispute.objects.get()
+    assert dispute.settlement == settlements["demo-settlement-day-2"] and dispute.closure is None
+    connection = dispute.connection
+    held = account_balance(
+        AccountRef(connection.network_account_id, AccountKind.HELD, Currency.objects.get(code="tbtc"))
+    )
+    assert held == 10**8 - 10**7  # 1 tbtc allocated, 0.1 lost on day 1
+    assert ledger_differences() == []
