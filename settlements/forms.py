@@ -215,7 +215,6 @@ class SettlementForm(DomainErrorForm):
                 required=False,
                 max_length=100,
                 label="Amount",
-                help_text="Whole units; “-0.25”: the client loses",
                 widget=forms.TextInput(attrs=AMOUNT_ATTRS),
             )
 

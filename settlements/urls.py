@@ -13,7 +13,7 @@ urlpatterns = [
     path("settlements/<uuid:pk>/dispute", views.DisputeCreateView.as_view(), name="dispute"),
     path("disputes/<uuid:pk>/retract", views.DisputeUpdateView.as_view(), name="dispute-update"),
     path("disputes/<uuid:pk>/close", views.DisputeCloseView.as_view(), name="dispute-close"),
-    path("incoming/settlements", views.PartnerSettlementListView.as_view(), name="partner-list"),
+    path("incoming/settlements", views.PartnerSettlementListView.as_view(), name="incoming-settlements"),
     path("incoming/settlements/new", views.SettlementCreateView.as_view(), name="settle"),
-    path("incoming/settlements/<uuid:pk>", views.PartnerSettlementDetailView.as_view(), name="partner-detail"),
+    path("incoming/settlements/<uuid:pk>", views.PartnerSettlementDetailView.as_view(), name="incoming-settlement"),
 ]

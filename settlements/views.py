@@ -233,8 +233,18 @@ class DisputeCreateView(ClientSettlementMixin, NetworkPageMixin, SignedRequestVi
             connection = next(
                 (c for c in details.fields["connection"].choices if c[0] == details.cleaned_data["connection"]), None
             )
+        moves = [
+            {
+                "connection": _mine(t, self.client).name,
+                "amount": format_units(
+                    side_quantity(t, self.client), t.currency.decimals, t.currency.code, signed=True
+                ),
+                "negative": side_quantity(t, self.client) < 0,
+            }
+            for t in self.transfers
+        ]
         return super().get_context_data(
-            settlement=self.settlement, chosen_connection=connection[1] if connection else "", **kwargs
+            settlement=self.settlement, chosen_connection=connection[1] if connection else "", moves=moves, **kwargs
         )
 
 
@@ -450,7 +460,7 @@ class SettlementCreateView(PartnerMixin, NetworkPageMixin, SignedRequestView):
         return f"Settlement {settlement.external_id} {settlement.get_status_display().lower()}."
 
     def get_success_url(self) -> str:
-        return reverse("settlements:partner-detail", kwargs={"pk": self.object.pk})
+        return reverse("settlements:incoming-settlement", kwargs={"pk": self.object.pk})
 
     def get_context_data(self, **kwargs):
         decimals = {c.code: c.decimals for c in self.currencies} if self.partner else {}
