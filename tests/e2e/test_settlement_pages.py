@@ -14,12 +14,11 @@ from allocations.models import AccountKind, AccountRef
 from allocations.selectors.ledger import account_balance
 from organizations.models import Role
 from organizations.services import custodial_key_enable
-from partners.models import Currency
 from settlements.models import Dispute, Settlement, SettlementStatus
 from settlements.services.finalization import settlement_finalize
 from tests.e2e.test_network_pages import sign_in
 from tests.factories.organizations import DEFAULT_PASSWORD, LicenseFactory, MembershipFactory
-from tests.factories.partners import ConnectionFactory, NetworkClientFactory, PartnerFactory
+from tests.factories.partners import ConnectionFactory, CurrencyFactory, NetworkClientFactory, PartnerFactory
 from tests.settlements.conftest import allocate
 
 pytestmark = pytest.mark.e2e
@@ -80,7 +79,7 @@ def test_settle_dispute_close_finalize_and_see_the_balances(live_server, browser
         custodial_key_enable(
             organization=member.organization, user=member.user, actor_role=Role.OWNER, password=DEFAULT_PASSWORD
         )
-    tbtc = Currency.objects.get(code="tbtc")
+    tbtc = CurrencyFactory(code="tbtc", decimals=8)  # a live server's flush may have emptied the data migration's
     partner = PartnerFactory(
         enterprise=alice.organization, name="Acme Prime", client_dispute_window_minutes=60, top_up_window_minutes=30
     )
