@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/network/v2/enterprises/<str:enterpriseId>/", include("settlements.api.urls_v2")),
     path("network/", include("partners.urls")),  # the Network section: `network:<name>`
     path("network/", include("allocations.urls")),  # its allocation pages: `allocations:<name>`
+    path("network/", include("settlements.urls")),  # its settlement pages: `settlements:<name>`
     path("", include("organizations.urls")),
     path("", include("organization_partners.urls")),
     path("", include("invitations.urls")),

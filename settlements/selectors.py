@@ -164,16 +164,22 @@ def settlement_transfer_list_for_client(
     settlement_transfer_statuses: list[str] | None = None,
     settlement_updated_before: datetime.datetime | None = None,
     settlement_updated_on_or_after: datetime.datetime | None = None,
+    connection_ids: list[uuid.UUID] | None = None,
     sort_field: str | None = None,
     descending: bool = False,
 ) -> QuerySet[SettlementTransfer]:
-    """Every settlement transfer on the enterprise's connections (taken into a settlement), filtered; sorted by
-    `updated_at` (the only sort field) or by creation."""
+    """Every settlement transfer on the enterprise's connections (taken into a settlement), filtered (`connection_ids`:
+    on those connections, either side); sorted by `updated_at` (the only sort field) or by creation."""
     client = network_client_find(enterprise=enterprise)
     if client is None:
         return _none(SettlementTransfer)
+    transfers = transfer_queryset().filter(_client_transfers(client), settlement__isnull=False)
+    if connection_ids:
+        transfers = transfers.filter(
+            Q(connection_id__in=connection_ids) | Q(counterparty_connection_id__in=connection_ids)
+        )
     queryset = _filtered(
-        transfer_queryset().filter(_client_transfers(client), settlement__isnull=False),
+        transfers,
         currency__code__in=currencies,
         settlement__initiated_by__in=initiated_by,
         partner_id__in=partner_ids,

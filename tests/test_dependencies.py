@@ -147,7 +147,15 @@ def test_each_url_namespace_belongs_to_one_app():
 # --- templates --------------------------------------------------------------------------------------------------
 
 
+def template_files() -> list[Path]:
+    """The project's templates (templates/) and the apps' own (<app>/templates/)."""
+    folders = [ROOT / "templates", *(ROOT / app / "templates" for app in sorted(APPS))]
+    return [path for folder in folders for suffix in ("*.html", "*.txt") for path in sorted(folder.rglob(suffix))]
+
+
 def template_app(path: Path) -> str:
+    if not path.is_relative_to(ROOT / "templates"):  # an app's own templates folder
+        return path.relative_to(ROOT).parts[0]
     parts = path.relative_to(ROOT / "templates").parts
     if parts[0] == "admin" and len(parts) > 2:
         parts = parts[1:]
@@ -157,7 +165,7 @@ def template_app(path: Path) -> str:
 def test_templates_name_no_url_of_an_app_their_own_does_not_depend_on():
     owners = url_name_owners()
     offenders = []
-    for path in sorted((ROOT / "templates").rglob("*.html")) + sorted((ROOT / "templates").rglob("*.txt")):
+    for path in template_files():
         app = template_app(path)
         allowed = DEPENDS_ON[app] | {app}
         for name in URL_TAG.findall(path.read_text()):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ["organizations", "organization_partners", "invitations", "partners", "allocations"]
+APPS = ["organizations", "organization_partners", "invitations", "partners", "allocations", "settlements"]
 # Modules that face a transport (HTTP, the page, the admin, Celery, the shell) rather than the domain.
 EDGE_DIRS = {"api", "migrations", "management", "templatetags"}
 EDGE_MODULES = {

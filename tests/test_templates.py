@@ -10,7 +10,7 @@ def test_every_one_line_comment_closes_on_its_line():
     # Longer comments are `{% comment %}...{% endcomment %}`.
     offenders = [
         f"{path.relative_to(ROOT)}:{number}"
-        for path in sorted((ROOT / "templates").rglob("*"))
+        for path in sorted([*(ROOT / "templates").rglob("*"), *ROOT.glob("*/templates/**/*")])
         if path.suffix in {".html", ".txt"}
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if line.count("{#") != line.count("#}")

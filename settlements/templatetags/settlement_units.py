@@ -3,6 +3,8 @@
 from django import template
 
 from partners.amounts import format_units
+from partners.selectors import network_client_find
+from settlements.selectors import settlement_transfer_list_for_client
 
 register = template.Library()
 
@@ -27,3 +29,40 @@ def transfer_amount(transfer, client=None) -> str:
 def units(quantity, currency) -> str:
     """`{{ amount|units:currency }}`: base units as whole units of `currency` ("1,000.5 tbtc")."""
     return format_units(quantity, currency.decimals, currency.code)
+
+
+RECENT_TRANSFERS = 5
+
+
+@register.simple_tag(takes_context=True)
+def recent_settlement_transfers(context, connection=None, limit: int = RECENT_TRANSFERS) -> list[dict]:
+    """The newest settlement transfers on the current organization's connections (`connection`'s only when given),
+    each as {transfer, connection (the organization's), amount (whole units, its side), negative}: for the slots
+    that show what settlements moved on other apps' pages (the connection page, the balances page)."""
+    enterprise = getattr(context.get("request"), "organization", None)
+    if enterprise is None:
+        return []
+    client = network_client_find(enterprise=enterprise)
+    if client is None:
+        return []
+    transfers = settlement_transfer_list_for_client(
+        enterprise=enterprise,
+        connection_ids=[connection.pk] if connection is not None else None,
+        sort_field="updated_at",
+        descending=True,
+    )[:limit]
+    rows = []
+    for transfer in transfers:
+        quantity = side_quantity(transfer, client)
+        mine = transfer.connection
+        if transfer.counterparty_client_id == client.pk and transfer.client_id != client.pk:
+            mine = transfer.counterparty_connection
+        rows.append(
+            {
+                "transfer": transfer,
+                "connection": mine,
+                "amount": format_units(quantity, transfer.currency.decimals, transfer.currency.code, signed=True),
+                "negative": quantity < 0,
+            }
+        )
+    return rows

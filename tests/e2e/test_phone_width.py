@@ -1,4 +1,5 @@
-"""On a phone (390 px wide) no page scrolls sideways: wide tables scroll inside their own box."""
+"""On a phone (390 px wide) no page scrolls sideways: wide tables scroll inside their own box. (The settlement pages
+with data — details, dispute and settlement forms — are checked at 390 px in tests/e2e/test_settlement_pages.py.)"""
 
 import pytest
 
@@ -24,6 +25,9 @@ PAGES = [
     "/network/connections",
     "/network/balances",
     "/network/allocations",
+    "/network/settlements",
+    "/network/incoming/settlements",
+    "/network/incoming/settlements/new",
 ]
 
 
