@@ -2,6 +2,7 @@
 completes, counterparty transfers move between connections, and the periodic sweep finds the due settlements."""
 
 import pytest
+from celery import current_app
 from django.core.management import call_command
 
 from allocations.models import AccountKind, AccountRef, LedgerEntry
@@ -122,7 +123,19 @@ def test_a_gain_the_partner_cannot_pay_refuses_a_v1_settlement(
     assert not Settlement.objects.exists()
 
 
-def test_the_embedded_beat_finalizes_due_settlements(api, zero_windows, partner_auth, partner_key, connection, tbtc):
+@pytest.fixture
+def embedded(settings):
+    """The embedded default's eager tasks, even where REDIS_URL is set (the Celery app reads its own copy)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = eager
+
+
+def test_the_embedded_beat_finalizes_due_settlements(
+    api, zero_windows, partner_auth, partner_key, connection, tbtc, embedded
+):
     allocate(connection, tbtc, 100)
     settlement = create_v2(api, zero_windows, partner_auth, partner_key, {str(connection.pk): {"tbtc": "-7"}})
 

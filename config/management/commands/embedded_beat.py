@@ -39,10 +39,10 @@ class Command(BaseCommand):
             if once:
                 return
             time.sleep(max(0.5, min(due.values()) - time.monotonic()))
+            close_old_connections()  # a long-lived process: drop a connection the database closed meanwhile
 
     @staticmethod
     def _run(name: str, task: str) -> None:
-        close_old_connections()
         try:
             current_app.tasks[task].apply(throw=True)
         except Exception:  # one failing periodic task must not stop the others
