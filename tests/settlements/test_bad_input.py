@@ -7,6 +7,7 @@ import pytest
 
 from organizations.models import UsedNonce
 from settlements.models import Settlement, SettlementTransfer
+from tests.contracts import assert_matches_reference
 from tests.factories.partners import ConnectionFactory, PartnerFactory
 from tests.settlements.conftest import allocate, settlement_body, sign, v1
 
@@ -28,6 +29,7 @@ def refused(api, url, body, auth, status=400):
     response = api.post(url, body, format="json", **auth)
     assert response.status_code == status, response.json()
     assert set(response.json()) >= {"error", "name", "requestId"}
+    assert_matches_reference(response)
     assert not Settlement.objects.exists() and not SettlementTransfer.objects.exists()
     return response.json()
 
