@@ -140,9 +140,10 @@ def settlement_finalize(*, settlement_id: uuid.UUID | str, force: bool = False) 
     return settlement
 
 
-def settlements_due_claim(*, limit: int = SWEEP_BATCH) -> list[uuid.UUID]:
-    """Claims up to `limit` due pending settlements for finalization and returns their ids; the caller enqueues one
-    finalization each (after this commit). Rows another sweep holds are skipped, not waited for."""
+def settlements_due_claim(*, limit: int | None = None) -> list[uuid.UUID]:
+    """Claims up to `limit` (SWEEP_BATCH) due pending settlements for finalization and returns their ids; the caller
+    enqueues one finalization each (after this commit). Rows another sweep holds are skipped, not waited for."""
+    limit = SWEEP_BATCH if limit is None else limit
     now = timezone.now()
     stale = now - datetime.timedelta(seconds=settings.SETTLEMENT_REENQUEUE_SECONDS)
     with transaction.atomic():

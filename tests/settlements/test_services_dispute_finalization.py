@@ -71,3 +71,27 @@ def test_a_retracted_then_closed_dispute_moves_the_connections_amount_once(
     assert after_first == 500
     assert held(connection, tbtc) == 500 - 40 - 1  # the 40 once (in the next settlement), not twice
     assert partner_account(disputes_partner, tbtc) == 1_000 + 41
+
+
+def test_one_sweep_enqueues_a_backlog_larger_than_its_batch(
+    disputes_partner, partner_key, connection, tbtc, monkeypatch
+):
+    """The beat's sweep claimed one batch (500) per run, so a backlog of due settlements drained at 500 per
+    SETTLEMENT_FINALIZE_SWEEP_SECONDS (60 s) whatever the number of workers. It now claims batch after batch."""
+    from config.celery import app
+    from settlements.models import Settlement
+    from settlements.services import finalization
+    from settlements.tasks import settlements_finalize_due
+
+    disputes_partner.client_dispute_window_minutes = disputes_partner.top_up_window_minutes = 0
+    disputes_partner.save()
+    allocate(connection, tbtc, 100)
+    for _ in range(7):
+        v2_create(disputes_partner, partner_key, {str(connection.pk): {"tbtc": "-1"}})
+    monkeypatch.setattr(finalization, "SWEEP_BATCH", 3)
+    try:
+        assert settlements_finalize_due() == 7
+    finally:
+        if not app.conf.task_always_eager:
+            app.control.purge()  # the enqueued finalizations name settlements this test's rollback removes
+    assert not Settlement.objects.filter(finalization_enqueued_at=None, status="pending").exists()
