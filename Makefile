@@ -70,8 +70,10 @@ ci:
 # In-process ratios (SQLite), then the HTTP mode: gunicorn on PostgreSQL driven by wrk (bench/http_bench.py says
 # what it needs: a PostgreSQL server from DATABASE_URL or BENCH_DATABASE_URL, and the Debian package wrk), then the
 # allocation benchmark on the same server (bench/allocations_bench.py; ALLOC_BENCH_ARGS=--quick for 100,000 rows).
+# bench/run.py ends with the settlement finalization benchmark (bench/settlements_bench.py: PostgreSQL and Redis,
+# real workers; SETTLEMENT_BENCH_ARGS=--quick for 100 settlements instead of 1,000).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	SETTLEMENT_BENCH_ARGS="$(SETTLEMENT_BENCH_ARGS)" $(BIN)/python bench/run.py
 	$(BIN)/python bench/http_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/allocations_bench.py $(ALLOC_BENCH_ARGS)
 

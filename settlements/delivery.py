@@ -2,7 +2,8 @@
 
 As invitation emails (invitations.delivery): the notice is claimed in its own committed transaction before the SMTP
 conversation, so a redelivered task (a worker lost mid-send) sends nothing; a transient SMTP failure releases the
-claim and raises NoticeDeliveryFailed, which the task retries with backoff.
+claim and raises NoticeDeliveryFailed, which the task retries with backoff. A notice that cannot be built (before any
+SMTP conversation) is released too, with its error, and the error raised (not retried).
 """
 
 import logging
@@ -74,15 +75,27 @@ def settlement_notice_deliver(*, notice_id: uuid.UUID | str) -> bool:
     to = recipients(notice)
     if to:
         try:
-            _message(notice, to).send()
+            message = _message(notice, to)
+        except Exception as exc:
+            # Nothing reached an SMTP server: release the claim and say why, rather than leave the notice claimed
+            # and never sent with no trace (a template or link error; it is not retried: a fix is needed first).
+            _release(notice_id, exc)
+            logger.exception("Settlement notice %s could not be built; released, not sent.", notice_id)
+            raise
+        try:
+            message.send()
         except (smtplib.SMTPException, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            SettlementNotice.objects.filter(pk=notice_id).update(
-                claimed_at=None, attempts=F("attempts") + 1, last_error=error
-            )
+            error = _release(notice_id, exc)
             logger.warning("Settlement notice %s not sent (%s); it will be retried.", notice_id, error)
             raise NoticeDeliveryFailed(error) from exc
     SettlementNotice.objects.filter(pk=notice_id).update(
         sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="" if to else "no owner or admin with an email"
     )
     return bool(to)
+
+
+def _release(notice_id: uuid.UUID | str, exc: Exception) -> str:
+    """Gives the notice's claim back (another run may send it) with the error; returns the error's text."""
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    SettlementNotice.objects.filter(pk=notice_id).update(claimed_at=None, attempts=F("attempts") + 1, last_error=error)
+    return error

@@ -11,6 +11,8 @@ from settlements import delivery
 from settlements.services import finalization
 
 logger = logging.getLogger(__name__)
+# One sweep claims at most this many batches of finalization.SWEEP_BATCH (the rest waits for the next beat).
+SWEEP_MAX_BATCHES = 20
 
 
 def _backoff(retries: int) -> int:
@@ -20,13 +22,19 @@ def _backoff(retries: int) -> int:
 @shared_task(name="settlements.finalize_due")
 def settlements_finalize_due() -> int:
     """Celery beat (CELERY_BEAT_SCHEDULE): claims the due v2 settlements (committed) and enqueues one finalization
-    each. Several beats at once split the due settlements between them (settlements_due_claim)."""
-    ids = finalization.settlements_due_claim()
-    for settlement_id in ids:
-        settlement_finalize.delay(str(settlement_id))
-    if ids:
-        logger.info("%s settlement(s) due: finalization enqueued.", len(ids))
-    return len(ids)
+    each, batch after batch until none is left (up to SWEEP_MAX_BATCHES): a backlog larger than one batch does not
+    wait for the next beat. Several beats at once split the due settlements between them (settlements_due_claim)."""
+    enqueued = 0
+    for _ in range(SWEEP_MAX_BATCHES):
+        ids = finalization.settlements_due_claim(limit=finalization.SWEEP_BATCH)
+        for settlement_id in ids:
+            settlement_finalize.delay(str(settlement_id))
+        enqueued += len(ids)
+        if len(ids) < finalization.SWEEP_BATCH:
+            break
+    if enqueued:
+        logger.info("%s settlement(s) due: finalization enqueued.", enqueued)
+    return enqueued
 
 
 @shared_task(

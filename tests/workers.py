@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 class Worker:
     """`celery worker` in a subprocess; its output lines are collected by a thread as they come."""
 
-    def __init__(self, **env):
-        self.process = subprocess.Popen(
+    def __init__(self, name: str = "pytest", **env):
+        self.name = name
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
             [
                 sys.executable,
                 "-m",
@@ -33,7 +34,7 @@ class Worker:
                 "--without-mingle",
                 "--without-gossip",
                 "--loglevel=INFO",
-                "--hostname=pytest@%h",
+                f"--hostname={name}@%h",
             ],
             cwd=ROOT,
             env={
@@ -57,10 +58,13 @@ class Worker:
     def wait_until_ready(self) -> None:
         replies = []
         deadline = time.monotonic() + 60
-        while not replies and time.monotonic() < deadline and self.process.poll() is None:
+        while not self._answered(replies) and time.monotonic() < deadline and self.process.poll() is None:
             replies = app.control.ping(timeout=1.0)
         assert self.process.poll() is None, self.output()
-        assert any(name.startswith("pytest@") for reply in replies for name in reply)
+        assert any(node.startswith(f"{self.name}@") for reply in replies for node in reply)
+
+    def _answered(self, replies: list) -> bool:
+        return any(node.startswith(f"{self.name}@") for reply in replies for node in reply)
 
     def json_line(self, predicate, timeout: float = 30) -> dict:
         """The first JSON log line (as a dict) for which `predicate` is true."""
@@ -79,6 +83,12 @@ class Worker:
                 return record
         raise AssertionError(f"no such log line; the worker wrote:\n{self.output()}")
 
+    def text(self) -> str:
+        """Everything the worker wrote so far."""
+        while not self.lines.empty():
+            self.seen.append(self.lines.get_nowait())
+        return "".join(self.seen)
+
     def output(self) -> str:
         while not self.lines.empty():
             self.seen.append(self.lines.get_nowait())
@@ -92,3 +102,28 @@ class Worker:
         """SIGKILL: the worker gets no chance to acknowledge or hand back what it holds."""
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
+
+
+class Beat:
+    """`celery beat` in a subprocess (its schedule file in `schedule`), sending the periodic tasks to the broker."""
+
+    def __init__(self, schedule: Path, **env):
+        self.log = open(schedule.with_suffix(".log"), "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+            [sys.executable, "-m", "celery", "-A", "config", "beat", f"--schedule={schedule}", "--loglevel=INFO"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "config.settings.test",
+                "REDIS_URL": settings.REDIS_URL,
+                **env,
+            },
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.log.close()

@@ -3,7 +3,8 @@ client dispute window (from the settlement's `cutoffAt`), with a signed request.
 
 - An open dispute (retracted or not: a retracted one can be un-retracted) is one per settlement and connection
   (DisputeExists, 409; a partial unique index keeps it so under races).
-- At finalization, the transfers of a connection whose dispute was not retracted are held back (`disputed`).
+- At finalization, the transfers of a connection whose dispute was not retracted, or was closed, are held back
+  (`disputed`).
 - A closure ends the dispute. By the client (`dispute_close`, signed: its dispute was not valid), the original
   transfers of that connection are re-issued; by staff (`dispute_close_by_staff`, from the admin), the amounts staff
   decide. Either way they wait (`pending_settlement_assignment`) for the partner's next settlement, which takes them

@@ -9,8 +9,9 @@ settlement and its transfers their final statuses.
   locked, so a dispute and a finalization, or two finalizations, queue; a second run finds it final and does
   nothing. The posting is unique per settlement (`Settlement.posting` is one-to-one) and written in the same
   transaction as the statuses: a worker killed mid-way leaves nothing behind, and a re-run does the whole work once.
-  Transfers on a connection with a dispute that was not retracted are held back (`disputed`), closed or not: what a
-  closure decides goes into the partner's next settlement (settlements.services.disputes).
+  Transfers on a connection with a dispute that was not retracted, or that was closed (retracted before or not), are
+  held back (`disputed`): what a closure decides goes into the partner's next settlement
+  (settlements.services.disputes).
 - `settlements_due_claim()`: the beat's sweep. It marks a batch of due settlements as enqueued with
   `FOR UPDATE SKIP LOCKED`, so several beats (or a beat and a manual run) split the work instead of repeating it;
   one not finalized within SETTLEMENT_REENQUEUE_SECONDS (its message lost) is claimed again.
@@ -125,8 +126,12 @@ def settlement_finalize(*, settlement_id: uuid.UUID | str, force: bool = False) 
         .filter(settlement=settlement, status=TransferStatus.PENDING)
         .order_by("created_at", "id")
     )
+    # A closed dispute holds them back even when it was retracted before: its closure re-issued them for the
+    # partner's next settlement, so completing them here too would move them twice.
     held_back = set(
-        Dispute.objects.filter(settlement=settlement, retracted=False).values_list("connection_id", flat=True)
+        Dispute.objects.filter(settlement=settlement)
+        .filter(Q(retracted=False) | Q(closure__isnull=False))
+        .values_list("connection_id", flat=True)
     )
     for t in transfers:
         if t.connection_id in held_back or t.counterparty_connection_id in held_back:
@@ -135,9 +140,10 @@ def settlement_finalize(*, settlement_id: uuid.UUID | str, force: bool = False) 
     return settlement
 
 
-def settlements_due_claim(*, limit: int = SWEEP_BATCH) -> list[uuid.UUID]:
-    """Claims up to `limit` due pending settlements for finalization and returns their ids; the caller enqueues one
-    finalization each (after this commit). Rows another sweep holds are skipped, not waited for."""
+def settlements_due_claim(*, limit: int | None = None) -> list[uuid.UUID]:
+    """Claims up to `limit` (SWEEP_BATCH) due pending settlements for finalization and returns their ids; the caller
+    enqueues one finalization each (after this commit). Rows another sweep holds are skipped, not waited for."""
+    limit = SWEEP_BATCH if limit is None else limit
     now = timezone.now()
     stale = now - datetime.timedelta(seconds=settings.SETTLEMENT_REENQUEUE_SECONDS)
     with transaction.atomic():
