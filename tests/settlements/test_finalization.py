@@ -126,8 +126,8 @@ def test_a_gain_the_partner_cannot_pay_refuses_a_v1_settlement(
 @pytest.fixture
 def embedded(settings):
     """The embedded default's eager tasks, even where REDIS_URL is set (the Celery app reads its own copy)."""
+    eager = current_app.conf.task_always_eager  # before the settings change: the app reads them lazily
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    eager = current_app.conf.task_always_eager
     current_app.conf.task_always_eager = True
     yield
     current_app.conf.task_always_eager = eager
