@@ -238,7 +238,10 @@ SPECTACULAR_SETTINGS = {
         "Two dialects over one domain. The **network API** (`/api/network/...`) speaks camelCase with "
         '`{"error", "name", "requestId"}` errors; the **organization API** (`/api/v1/...`) speaks snake_case with '
         '`{"detail": [...]}` errors and 422 for validation. Authenticate with `Authorization: Bearer <token>` from '
-        "`POST /api/v1/oauth2/token` (API client) or `POST /api/v1/auth/token` (user)."
+        "`POST /api/v1/oauth2/token` (API client) or `POST /api/v1/auth/token` (user). "
+        "Every network API GET also reads its query parameters from a JSON-object body (as BitGo's SDK sends them): "
+        "arrays, comma-separated strings, single strings, booleans and numbers; a parameter in the query string wins "
+        "over the same one in the body, and a GET body that is not a JSON object of such values answers 400."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

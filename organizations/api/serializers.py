@@ -109,3 +109,7 @@ class MemberOutput(serializers.Serializer):
 
     def get_permissions(self, obj) -> list[str]:
         return sorted(obj.permissions)
+
+
+class ClientConstantsOutput(serializers.Serializer):
+    constants = serializers.DictField(help_text="Always empty: this network serves no client constants.")

@@ -11,6 +11,7 @@ router.register("signing-keys", views.SigningKeyViewSet, basename="api-signing-k
 
 urlpatterns = [
     path("oauth2/token", views.ClientTokenView.as_view(), name="api-oauth2-token"),
+    path("client/constants", views.ClientConstantsView.as_view(), name="api-client-constants"),
     path("auth/token", views.UserTokenView.as_view(), name="api-auth-token"),
     path("organization", views.OrganizationDetailView.as_view(), name="api-organization-detail"),
     *router.urls,

@@ -58,6 +58,20 @@ class TokenView(OrganizationUnscopedAPIView):
         return Response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
+class ClientConstantsView(OrganizationUnscopedAPIView):
+    """What BitGo's SDK asks for when it is constructed (`GET /api/v1/client/constants`, anonymous; without an answer
+    it logs a warning). This network serves no client constants: an empty object."""
+
+    permission_rule = PUBLIC
+    authentication_classes: list = []
+    throttle_classes = [InstallationRateThrottle]
+    tags = ["Client"]
+
+    @extend_schema(summary="The constants the SDK loads (none here)", responses={200: s.ClientConstantsOutput}, auth=[])
+    def get(self, request):
+        return Response({"constants": {}})
+
+
 class ClientTokenView(TokenView):
     parser_classes = [JSONParser, FormParser]
 

@@ -11,25 +11,10 @@ from settlements.payloads import DisputeFields
 from settlements.services.disputes import dispute_create
 from tests.factories.partners import ConnectionFactory
 from tests.queries import assert_constant_queries
+from tests.sdk import sdk_get
 from tests.settlements.conftest import allocate, cutoff, fund_partner, settlement_body, sign, v1, v2
 
 pytestmark = pytest.mark.django_db
-
-# What @bitgo/sdk-api 1.86.0 sends on every request besides the token (its superagent transport in Node).
-SDK_HEADERS = {
-    "HTTP_BITGO_SDK_VERSION": "1.86.0",
-    "HTTP_IF_MODIFIED_SINCE": "Mon, 26 Jul 1997 05:00:00 GMT",
-    "HTTP_USER_AGENT": "BitGoJS-api/1.86.0",
-}
-
-
-def sdk_get(api, url, params, auth, enterprise):
-    """A GET as `TradingNetwork` sends it: `.send(params)`, a JSON body and no query string; no body when `params`
-    is undefined."""
-    headers = {**auth, **SDK_HEADERS, "HTTP_ENTERPRISE_ID": str(enterprise.pk)}
-    if params is None:
-        return api.generic("GET", url, **headers)
-    return api.generic("GET", url, json.dumps(params), content_type="application/json", **headers)
 
 
 @pytest.fixture
