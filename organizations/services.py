@@ -322,6 +322,18 @@ def signed_request_accept(
     organization. The nonce is recorded here, inside the caller's transaction: if the create fails afterwards, its
     rollback releases the nonce too. Returns the key that signed.
     """
+    signing_key = signed_request_check(
+        organization=organization, payload=payload, signature=signature, signed_fields=signed_fields
+    )
+    nonce_use(organization=organization, nonce=nonce)
+    return signing_key
+
+
+def signed_request_check(
+    *, organization: Organization, payload: str, signature: str, signed_fields: dict
+) -> SigningKey:
+    """`signed_request_accept` without spending the nonce: for a retry that changes nothing (an update repeated
+    after it took effect) and must still be the organization's own signed request."""
     try:
         parsed = json.loads(payload)
     except (ValueError, RecursionError):
@@ -331,7 +343,6 @@ def signed_request_accept(
     signing_key = signing.signed_request_verify(organization, payload, signature)
     if signing_key is None:
         raise InvalidSignature()
-    nonce_use(organization=organization, nonce=nonce)
     return signing_key
 
 

@@ -45,7 +45,7 @@ from allocations.services.ledger import ledger_post, retry_on_conflict, transfer
 from config.errors import DomainError, ValidationFailed
 from organizations.errors import NonceReused
 from organizations.models import Organization
-from organizations.services import signed_request_accept
+from organizations.services import signed_request_accept, signed_request_check
 from organizations.signing import signing_payload
 from partners.errors import PartnerInactive
 from partners.models import Connection, Currency, PartnerConfig
@@ -282,9 +282,10 @@ def _partner_update(
     *, type_: str, enterprise: Organization, fields: PartnerUpdateFields, payload: str, signature: str
 ) -> Allocation:
     """A reserved one is cleared or released exactly once: the row is locked, so concurrent updates queue. Repeating
-    the final status it already has answers the same (nothing moves, no signature needed: nothing changes); asking
-    for the other final status raises AllocationAlreadyFinal (409). A request whose amount, client or connection
-    differ from the record: AllocationMismatch (422)."""
+    the final status it already has answers the same once the request is checked as any update is (nothing moves,
+    no nonce spent: a retry repeats its nonce); asking for the other final status, or updating one that never waited
+    for the partner (cleared or released at once), raises AllocationAlreadyFinal (409). A request whose amount,
+    client or connection differ from the record: AllocationMismatch (422)."""
     status = fields.status
     if status == AllocationStatus.RELEASED and not fields.reject_reason:
         raise ValidationFailed.single("reject_reason", "A release needs a reason.", "required")
@@ -307,6 +308,14 @@ def _partner_update(
     ):
         raise AllocationMismatch()
     if allocation.status != AllocationStatus.RESERVED:
+        # The same checks as any update (the nonce aside: a retry repeats it), then the answer of a final one.
+        signed_request_check(
+            organization=enterprise, payload=payload, signature=signature, signed_fields=fields.signed(type_)
+        )
+        if allocation.completion_id is None:
+            raise AllocationAlreadyFinal(
+                f"The {type_} was {allocation.status} at once: it never waited for the partner."
+            )
         if allocation.status == status:
             return allocation
         raise AllocationAlreadyFinal(f"The {type_} is already {allocation.status}.")

@@ -137,3 +137,28 @@ def test_an_allocation_id_on_the_deallocation_route_is_404(api, partner, partner
     body = partner_update(reserved, partner_key, kind="deallocation")
     response = put(api, partner, partner_auth, body, "deallocations")
     assert network_error(response, 404) == "AllocationNotFound"
+
+
+def test_a_repeat_on_a_final_allocation_is_checked_as_any_update(
+    api, partner, partner_auth, partner_key, reserved, signing_key, tbtc
+):
+    """Found by schemathesis against the reference: a repeat answered without checking the signature."""
+    assert put(api, partner, partner_auth, partner_update(reserved, partner_key)).status_code == 200
+    forged = put(api, partner, partner_auth, partner_update(reserved, signing_key))  # the client's key
+
+    assert forged.status_code == 400 and forged.json()["name"] == "InvalidSignature"
+
+
+def test_an_allocation_that_never_waited_for_the_partner_is_409(
+    api, enterprise, auth, connection, signing_key, partner, partner_auth, partner_key, tbtc
+):
+    """A synchronous partner's allocation is cleared at once: an update of it answered `"partnersAllocationId": ""`,
+    which the reference's schema refuses."""
+    fund(connection.client, tbtc, 1_000)
+    allocation = create(api, enterprise, auth, connection, signing_key, "100")
+    assert allocation["status"] == "cleared"
+
+    response = put(api, partner, partner_auth, partner_update(Allocation.objects.get(pk=allocation["id"]), partner_key))
+
+    assert network_error(response, 409) == "AllocationAlreadyFinal"
+    assert_matches_reference(response)
