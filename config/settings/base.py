@@ -262,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "PartnerAllocationStatusUpdateEnum": "allocations.models.PARTNER_FINAL_STATUSES",
         "InvitationKindEnum": "invitations.models.InvitationKind",
         "InvitationStatusEnum": "invitations.models.InvitationStatus",
+        "PartnerInvitationStatusEnum": "organization_partners.models.PartnerInvitationStatus",
         "OrganizationConnectionStatusEnum": "organizations.models.OrganizationConnectionStatus",
         "SettlementStatusEnum": "settlements.models.SettlementStatus",
         "SettlementTransferStatusEnum": "settlements.models.TransferStatus",

@@ -25,9 +25,14 @@ MAX_CONNECTION_KEY_FIELD_LENGTH = 4096  # room for an RSA-OAEP/AES-GCM envelope,
 
 
 class OmitEmptyOutput(serializers.Serializer):
-    """Leaves out the `optional` fields whose value is None or ""."""
+    """Leaves out the `optional` fields whose value is None or "" (and the schema says they may be absent)."""
 
     optional: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.optional:
+            self.fields[name].required = False
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

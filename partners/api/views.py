@@ -90,6 +90,7 @@ class ConnectionReadViewSet(LicensedNetworkMixin, ListModelMixin, RetrieveModelM
         filters = self.query() if self.action == "list" else {}
         return self.selector(enterprise=self.enterprise, **filters)
 
+    @extend_schema(responses={200: s.ConnectionEnvelopeOutput, 404: ERRORS[404]})
     def retrieve(self, request, **kwargs):
         return Response({"connection": self.get_serializer(self.get_object()).data})
 

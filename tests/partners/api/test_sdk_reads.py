@@ -144,3 +144,11 @@ def test_an_unknown_id_in_the_body_is_refused_like_in_the_query(api, enterprise,
         ).json()["connections"]
         == []
     )
+
+
+@pytest.mark.parametrize("query", ["names=", "connectionIds=", f"connectionIds={uuid.uuid4()},,{uuid.uuid4()}"])
+def test_an_empty_item_in_an_array_filter_is_refused_not_ignored(api, enterprise, auth, network, query):
+    """`?names=` answered the whole list as if unfiltered."""
+    response = api.get(url(enterprise, "clients/connections") + "?" + query, **auth)
+    assert response.status_code == 400, response.json()
+    assert response.json()["details"][0]["field"] in ("names", "connectionIds")
