@@ -26,6 +26,7 @@ from config.signin import limit_sign_in_attempts
 from organizations import selectors, services
 from organizations.forms import (
     ApiClientCreateForm,
+    BudgetedPasswordChangeForm,
     CustodialKeyEnableForm,
     MembershipRoleForm,
     OrganizationSwitchForm,
@@ -52,6 +53,15 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return limit_sign_in_attempts(super().post)(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change page, with the old password under the re-entered password budget."""
+
+    form_class = BudgetedPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 # --- home and switcher ----------------------------------------------------------------------------------------

@@ -191,15 +191,19 @@ def test_choosing_the_custodial_key_when_there_is_none_signs_nothing(client):
 
 
 def test_the_form_signs_for_the_payload_the_page_gave_it_not_one_posted():
+    from django.test import RequestFactory
+
     from organizations.forms import SignedRequestForm
     from organizations.signing import verify_signature
 
     member = MembershipFactory(role=Role.OPERATOR)
     custodial = enable_for(member.organization)
+    request = RequestFactory().post("/")
+    request.user = member.user
     form = SignedRequestForm(
         {"method": "custodial", "password": DEFAULT_PASSWORD, "payload": "something else"},
+        request=request,
         organization=member.organization,
-        user=member.user,
         payload=PAYLOAD,
     )
 
