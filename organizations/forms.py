@@ -64,9 +64,20 @@ def _password_field(label: str = "Your password") -> forms.CharField:
 
 
 class CustodialKeyEnableForm(DomainErrorForm):
-    """Enabling the custodial key: the owner confirms with their password."""
+    """Enabling the custodial key: the owner confirms with their password (under the re-entered password budget)."""
 
     password = _password_field()
+
+    def __init__(self, *args, request, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["password"].help_text = password_attempts_help()
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if password and (refused := password_attempt(self.request, self.request.user)):
+            raise forms.ValidationError(refused, code="rate_limited")
+        return password
 
 
 class SignedRequestForm(DomainErrorForm):

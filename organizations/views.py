@@ -154,7 +154,7 @@ def _signing_keys_context(request: HttpRequest, *, form=None, custodial_form=Non
         "form": form or SigningKeyCreateForm(),
         "signing_keys": selectors.signing_key_list(organization=organization).select_related("custodial"),
         "custodial_key": selectors.custodial_key_active(organization=organization),
-        "custodial_form": custodial_form or CustodialKeyEnableForm(auto_id="id_custodial_%s"),
+        "custodial_form": custodial_form or CustodialKeyEnableForm(request=request, auto_id="id_custodial_%s"),
         "can_manage_custodial": request.membership.role == Role.OWNER,
     }
 
@@ -185,7 +185,7 @@ class CustodialKeyEnableView(ServiceFormView):
     success_message = "Custodial signing enabled: the server now holds a signing key for this organization."
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "auto_id": "id_custodial_%s"}
+        return {**super().get_form_kwargs(), "request": self.request, "auto_id": "id_custodial_%s"}
 
     def perform(self, form):
         return services.custodial_key_enable(
