@@ -1,8 +1,8 @@
 """Budgets of password attempts (django-ratelimit's fixed one-minute windows, counted before the password is checked).
 
 - Sign-in: one budget per client address, shared by the web sign-in and the admin's.
-- Re-entered passwords of a signed-in user (signing with the custodial key, the password change page): one budget per
-  user and one per client address, shared by both pages, so neither is a second oracle for the same password.
+- Re-entered passwords of a signed-in user (enabling or signing with the custodial key, the password change page):
+  one budget per user and one per client address, shared by these pages, so none is a second oracle for the password.
 """
 
 from collections.abc import Callable
