@@ -1,10 +1,10 @@
 """Web forms. They check the shape of the input; the services decide the business rules and say what is wrong."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from config.errors import DomainError, Forbidden
-from config.signin import RefusingSignInMixin
+from config.signin import RefusingSignInMixin, password_attempt, password_attempts_help
 from config.validators import validate_display_name
 from organizations import selectors, services
 from organizations.errors import CustodialKeyMissing, LastOwner, SigningKeyExists
@@ -64,9 +64,20 @@ def _password_field(label: str = "Your password") -> forms.CharField:
 
 
 class CustodialKeyEnableForm(DomainErrorForm):
-    """Enabling the custodial key: the owner confirms with their password."""
+    """Enabling the custodial key: the owner confirms with their password (under the re-entered password budget)."""
 
     password = _password_field()
+
+    def __init__(self, *args, request, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["password"].help_text = password_attempts_help()
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if password and (refused := password_attempt(self.request, self.request.user)):
+            raise forms.ValidationError(refused, code="rate_limited")
+        return password
 
 
 class SignedRequestForm(DomainErrorForm):
@@ -76,9 +87,10 @@ class SignedRequestForm(DomainErrorForm):
     (template `organizations/_signed_request.html`) and offers two ways to sign it: paste a signature made with one
     of the organization's keys, or — only when the organization has an active custodial key — sign with that key
     after re-entering the password. Once valid, `cleaned_data["signature"]` is the signature either way; a wrong
-    password or a missing permission shows on the form, next to the password.
+    password, a missing permission or an exhausted password budget (config.signin.password_attempt: per user and
+    per address, shared with the password change page) shows on the form, next to the password.
 
-        form = SignedRequestForm(request.POST or None, organization=..., user=request.user, payload=payload)
+        form = SignedRequestForm(request.POST or None, request=request, organization=..., payload=payload)
         if form.is_valid():
             partners_services.connection_create(..., payload=payload, signature=form.cleaned_data["signature"])
 
@@ -102,14 +114,17 @@ class SignedRequestForm(DomainErrorForm):
     )
     password = _password_field("Your password (to sign with the custodial key)")
 
-    def __init__(self, *args, organization, user, payload: str, **kwargs) -> None:
+    def __init__(self, *args, request, organization, payload: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.organization, self.user, self.payload = organization, user, payload
+        self.request, self.organization, self.payload = request, organization, payload
+        self.user = request.user
         self.custodial_key = selectors.custodial_key_active(organization=organization)
         if self.custodial_key is None:
             self.fields["method"].choices = [(self.PASTE, "Paste a signature")]
             self.fields["method"].widget = forms.HiddenInput()
             del self.fields["password"]
+        else:
+            self.fields["password"].help_text = password_attempts_help()
 
     @property
     def custodial_available(self) -> bool:
@@ -128,11 +143,17 @@ class SignedRequestForm(DomainErrorForm):
             elif len(signature) != SIGNATURE_HEX_LENGTH or not all(c in "0123456789abcdef" for c in signature):
                 self.add_error("signature", f"A signature is {SIGNATURE_HEX_LENGTH} hexadecimal characters.")
         elif method == self.CUSTODIAL:
+            password = cleaned.get("password", "")
+            # An empty password is no guess: the service says "Enter your password." without spending the budget.
+            if password and (refused := password_attempt(self.request, self.user)):
+                self.add_error("password", refused)
+                cleaned.pop("password", None)
+                return cleaned
             try:
                 cleaned["signature"] = services.custodial_sign(
                     organization=self.organization,
                     user=self.user,
-                    password=cleaned.get("password", ""),
+                    password=password,
                     payload=self.payload,
                 )
             except DomainError as error:
@@ -149,3 +170,18 @@ class MembershipRoleForm(DomainErrorForm):
 
 class SignInForm(RefusingSignInMixin, AuthenticationForm):
     """Refuses without checking the password while the view says the address is over its attempt budget."""
+
+
+class BudgetedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the old password under the re-entered password budget
+    (config.signin.password_attempt, shared with custodial signing): over it, even the right one is refused."""
+
+    def __init__(self, *args, request, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["old_password"].help_text = password_attempts_help()
+
+    def clean_old_password(self) -> str:
+        if refused := password_attempt(self.request, self.user):
+            raise forms.ValidationError(refused, code="rate_limited")
+        return super().clean_old_password()

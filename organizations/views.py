@@ -26,6 +26,7 @@ from config.signin import limit_sign_in_attempts
 from organizations import selectors, services
 from organizations.forms import (
     ApiClientCreateForm,
+    BudgetedPasswordChangeForm,
     CustodialKeyEnableForm,
     MembershipRoleForm,
     OrganizationSwitchForm,
@@ -52,6 +53,15 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return limit_sign_in_attempts(super().post)(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change page, with the old password under the re-entered password budget."""
+
+    form_class = BudgetedPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 # --- home and switcher ----------------------------------------------------------------------------------------
@@ -144,7 +154,7 @@ def _signing_keys_context(request: HttpRequest, *, form=None, custodial_form=Non
         "form": form or SigningKeyCreateForm(),
         "signing_keys": selectors.signing_key_list(organization=organization).select_related("custodial"),
         "custodial_key": selectors.custodial_key_active(organization=organization),
-        "custodial_form": custodial_form or CustodialKeyEnableForm(auto_id="id_custodial_%s"),
+        "custodial_form": custodial_form or CustodialKeyEnableForm(request=request, auto_id="id_custodial_%s"),
         "can_manage_custodial": request.membership.role == Role.OWNER,
     }
 
@@ -175,7 +185,7 @@ class CustodialKeyEnableView(ServiceFormView):
     success_message = "Custodial signing enabled: the server now holds a signing key for this organization."
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "auto_id": "id_custodial_%s"}
+        return {**super().get_form_kwargs(), "request": self.request, "auto_id": "id_custodial_%s"}
 
     def perform(self, form):
         return services.custodial_key_enable(

@@ -222,7 +222,7 @@ class SignedRequestView(OrganizationRequiredMixin, TemplateResponseMixin, Contex
 
         request = self.request
         return SignedRequestForm(
-            data, organization=request.organization, user=request.user, payload=payload, prefix="sign"
+            data, request=request, organization=request.organization, payload=payload, prefix="sign"
         )
 
     def render_step(self, step: int, details: DomainErrorForm, signing=None) -> HttpResponse:

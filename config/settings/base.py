@@ -187,6 +187,8 @@ REDOC_CSP = {
 
 LOGIN_URL = "login"
 LOGIN_ATTEMPTS_PER_MINUTE = env.int("LOGIN_ATTEMPTS_PER_MINUTE", default=10)  # per client address, web sign-in
+# Re-entered passwords of a signed-in user (custodial signing, password change): per user and per client address.
+PASSWORD_ATTEMPTS_PER_MINUTE = env.int("PASSWORD_ATTEMPTS_PER_MINUTE", default=10)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -22,9 +22,7 @@ PAGE = engines["django"].from_string(
 
 @organization_required()
 def signed_page(request: HttpRequest) -> HttpResponse:
-    form = SignedRequestForm(
-        request.POST or None, organization=request.organization, user=request.user, payload=PAYLOAD
-    )
+    form = SignedRequestForm(request.POST or None, request=request, organization=request.organization, payload=PAYLOAD)
     context = {"form": form}
     if form.is_valid():
         signature = form.cleaned_data["signature"]

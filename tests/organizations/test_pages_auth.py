@@ -226,3 +226,40 @@ def test_a_form_sent_without_its_csrf_token_gets_the_friendly_page():
 
     assert response.status_code == 403
     assert "This form has expired" in response.text
+
+
+def test_password_change_attempts_are_limited_per_user_and_address(client, settings, frozen_clock):
+    settings.PASSWORD_ATTEMPTS_PER_MINUTE = 3
+    user = MembershipFactory().user
+    client.force_login(user)
+    new = "a much longer passphrase 42"
+    change = {"new_password1": new, "new_password2": new}
+    assert "At most 3 password attempts a minute" in client.get(reverse("password_change")).text
+
+    wrong = [client.post(reverse("password_change"), {**change, "old_password": "guess"}) for _ in range(3)]
+    right = client.post(reverse("password_change"), {**change, "old_password": DEFAULT_PASSWORD})
+    elsewhere = client.post(
+        reverse("password_change"), {**change, "old_password": DEFAULT_PASSWORD}, REMOTE_ADDR="203.0.113.7"
+    )
+
+    assert all("Your old password was entered incorrectly" in response.text for response in wrong)
+    for refused in (right, elsewhere):  # the right password, from here or another address: refused while locked
+        assert refused.status_code == 200
+        assert "Too many password attempts." in refused.text
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)
+    # another user at the same address shares the address's budget; at another address they are unaffected
+    neighbour = Client()
+    neighbour.force_login(MembershipFactory().user)
+    assert (
+        "Too many password attempts."
+        in neighbour.post(reverse("password_change"), {**change, "old_password": DEFAULT_PASSWORD}).text
+    )
+    away = Client(REMOTE_ADDR="203.0.113.8")
+    away.force_login(MembershipFactory().user)
+    assert away.post(reverse("password_change"), {**change, "old_password": DEFAULT_PASSWORD}).status_code == 302
+
+    frozen_clock.shift(61)  # the window has passed: the right password works again
+    assert client.post(reverse("password_change"), {**change, "old_password": DEFAULT_PASSWORD}).status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new)

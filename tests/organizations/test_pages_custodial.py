@@ -191,18 +191,39 @@ def test_choosing_the_custodial_key_when_there_is_none_signs_nothing(client):
 
 
 def test_the_form_signs_for_the_payload_the_page_gave_it_not_one_posted():
+    from django.test import RequestFactory
+
     from organizations.forms import SignedRequestForm
     from organizations.signing import verify_signature
 
     member = MembershipFactory(role=Role.OPERATOR)
     custodial = enable_for(member.organization)
+    request = RequestFactory().post("/")
+    request.user = member.user
     form = SignedRequestForm(
         {"method": "custodial", "password": DEFAULT_PASSWORD, "payload": "something else"},
+        request=request,
         organization=member.organization,
-        user=member.user,
         payload=PAYLOAD,
     )
 
     assert form.is_valid(), form.errors
     assert verify_signature(custodial.signing_key.compressed_public_key, PAYLOAD, form.cleaned_data["signature"])
     assert "password" not in form.cleaned_data
+
+
+def test_enabling_shares_the_re_entered_password_budget(client, settings, frozen_clock):
+    settings.PASSWORD_ATTEMPTS_PER_MINUTE = 2
+    owner = signed_in(client, Role.OWNER)
+    assert "At most 2 password attempts a minute" in client.get(URL).text
+
+    wrong = [client.post(ENABLE, {"password": "guess"}) for _ in range(2)]
+    right = client.post(ENABLE, {"password": DEFAULT_PASSWORD})
+
+    assert all("The password is not correct." in response.text for response in wrong)
+    assert right.status_code == 200
+    assert '<div class="field-error" id="id_custodial_password_error"><p>Too many password attempts.' in right.text
+    assert not CustodialSigningKey.objects.exists()
+    frozen_clock.shift(61)
+    assert client.post(ENABLE, {"password": DEFAULT_PASSWORD}).status_code == 302
+    assert CustodialSigningKey.objects.filter(organization=owner.organization).exists()

@@ -4,6 +4,7 @@ pasting a signature or with the custodial key, and every failure shown on the pa
 import re
 
 import pytest
+from django.test import Client
 
 from organizations.models import Role, UsedNonce
 from organizations.services import custodial_key_enable
@@ -254,3 +255,47 @@ def test_a_viewer_may_not_connect(client, enterprise, network_client, partner):
     assert client.get(connect_url(partner)).status_code == 403
     assert client.post(connect_url(partner), {"name": "x", "step": "payload"}).status_code == 403
     assert_nothing_written()
+
+
+def test_custodial_signing_password_attempts_are_limited_per_user_and_address(
+    owner_client, enterprise, network_client, partner, settings, frozen_clock
+):
+    settings.PASSWORD_ATTEMPTS_PER_MINUTE = 3
+    custodial_key_enable(
+        organization=enterprise, user=owner_client.membership.user, actor_role=Role.OWNER, password=DEFAULT_PASSWORD
+    )
+    data, step_two = to_step_two(owner_client, partner)
+    assert "At most 3 password attempts a minute" in step_two.text
+    sign = {**data, "step": "sign", "sign-method": "custodial"}
+
+    wrong = [owner_client.post(connect_url(partner), {**sign, "sign-password": "guess"}) for _ in range(3)]
+    right = owner_client.post(connect_url(partner), {**sign, "sign-password": DEFAULT_PASSWORD})
+    elsewhere = owner_client.post(
+        connect_url(partner), {**sign, "sign-password": DEFAULT_PASSWORD}, REMOTE_ADDR="203.0.113.7"
+    )
+
+    assert all("The password is not correct." in response.text for response in wrong)
+    for refused in (right, elsewhere):  # the right password, from here or another address: refused while locked
+        assert refused.status_code == 200
+        assert '<div class="field-error" id="id_sign-password_error"><p>Too many password attempts.' in refused.text
+    assert_nothing_written()
+
+    # another member at the same address shares the address's budget; at another address they sign
+    colleague = _signed_in(Client(REMOTE_ADDR="127.0.0.1"), enterprise)
+    colleague_data = to_step_two(colleague, partner)[0]
+    colleague_sign = {**colleague_data, "step": "sign", "sign-method": "custodial", "sign-password": DEFAULT_PASSWORD}
+    assert "Too many password attempts." in colleague.post(connect_url(partner), colleague_sign).text
+    assert_nothing_written()
+    away = _signed_in(Client(REMOTE_ADDR="203.0.113.8"), enterprise)
+    away_data = to_step_two(away, partner)[0]
+    away_sign = {**away_data, "step": "sign", "sign-method": "custodial", "sign-password": DEFAULT_PASSWORD}
+    assert away.post(connect_url(partner), away_sign).status_code == 302
+
+    frozen_clock.shift(61)  # the window has passed: the right password signs again
+    assert owner_client.post(connect_url(partner), {**sign, "sign-password": DEFAULT_PASSWORD}).status_code == 302
+    assert Connection.objects.count() == 2
+
+
+def _signed_in(client, organization):
+    client.membership = sign_in(client, organization)
+    return client
