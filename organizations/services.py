@@ -303,9 +303,15 @@ def signing_key_create(*, organization: Organization, label: str, public_key: st
 
 
 @transaction.atomic
-def signing_key_deactivate(*, signing_key: SigningKey) -> SigningKey:
+def signing_key_deactivate(*, signing_key: SigningKey, actor_role: str | None, by_staff: bool = False) -> SigningKey:
     """Deactivates the key; when it is the custodial key's, the custodial key is disabled too (its private key
-    erased), so the server never signs with a key whose signatures are refused."""
+    erased), so the server never signs with a key whose signatures are refused. That erases the custodial key, so
+    it is owner only like `custodial_key_disable` (or installation staff, `by_staff`); an API client has no role."""
+    backs_custodial = (
+        CustodialSigningKey.objects.select_for_update().filter(signing_key=signing_key, active=True).exists()
+    )
+    if backs_custodial and not by_staff:
+        _require_owner(actor_role=actor_role, what="disable")
     SigningKey.objects.filter(pk=signing_key.pk, active=True).update(active=False, deactivated_at=timezone.now())
     _custodial_key_erase(signing_key=signing_key)
     signing_key.refresh_from_db(fields=["active", "deactivated_at"])
@@ -415,7 +421,7 @@ def custodial_key_disable(*, organization: Organization, actor_role: str | None)
     )
     if custodial is None:
         raise CustodialKeyMissing()
-    return signing_key_deactivate(signing_key=custodial.signing_key)
+    return signing_key_deactivate(signing_key=custodial.signing_key, actor_role=actor_role)
 
 
 @transaction.atomic

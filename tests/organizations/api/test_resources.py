@@ -2,10 +2,12 @@
 
 import pytest
 
-from organizations.models import ApiClient, Membership, SigningKey
+from organizations.models import ApiClient, Membership, Role, SigningKey
+from organizations.services import custodial_key_enable
 from organizations.tokens import token_issue_for_client, token_issue_for_membership
 from tests.conftest import bearer, org_headers
 from tests.factories.organizations import (
+    DEFAULT_PASSWORD,
     ApiClientFactory,
     MembershipFactory,
     OrganizationFactory,
@@ -208,6 +210,20 @@ def test_deactivate_signing_key_and_tenant_isolation(api, organization, headers)
     assert api.post(f"/api/v1/signing-keys/{foreign.pk}/deactivate", **headers).status_code == 404
     foreign.refresh_from_db()
     assert foreign.active is True
+
+
+def test_an_api_client_cannot_erase_the_custodial_key_by_deactivating_its_signing_key(api, organization, headers):
+    owner = MembershipFactory(organization=organization, role=Role.OWNER)
+    custodial = custodial_key_enable(
+        organization=organization, user=owner.user, actor_role=Role.OWNER, password=DEFAULT_PASSWORD
+    )
+
+    response = api.post(f"/api/v1/signing-keys/{custodial.signing_key.pk}/deactivate", **headers)
+
+    assert response.status_code == 403
+    assert response.json()["detail"][0]["msg"] == "Only an owner can disable the custodial signing key."
+    custodial.refresh_from_db()
+    assert (custodial.active, custodial.private_key is not None, custodial.signing_key.active) == (True, True, True)
 
 
 # --- members --------------------------------------------------------------------------------------------------
