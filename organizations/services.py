@@ -318,6 +318,21 @@ def signing_key_deactivate(*, signing_key: SigningKey, actor_role: str | None, b
     return signing_key
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _object_without_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are unique: with duplicates, which one counts depends on the parser that reads the
+    signed payload (Python keeps the last), so the signer may have meant another request than the one checked."""
+    parsed = {}
+    for key, value in pairs:
+        if key in parsed:
+            raise _DuplicateKey(key)
+        parsed[key] = value
+    return parsed
+
+
 def signed_request_accept(
     *, organization: Organization, payload: str, signature: str, nonce: str, signed_fields: dict
 ) -> SigningKey:
@@ -329,7 +344,9 @@ def signed_request_accept(
     rollback releases the nonce too. Returns the key that signed.
     """
     try:
-        parsed = json.loads(payload)
+        parsed = json.loads(payload, object_pairs_hook=_object_without_duplicate_keys)
+    except _DuplicateKey as exc:
+        raise PayloadMismatch(f"The payload has a duplicate key “{str(exc)[:50]}”: each key appears once.") from None
     except (ValueError, RecursionError):
         raise PayloadMismatch("The payload is not JSON.") from None
     if parsed != signed_fields:

@@ -185,6 +185,20 @@ def test_a_payload_that_does_not_match_the_body_is_400(api, enterprise, auth, cl
     assert_nothing_written()
 
 
+def test_a_payload_with_a_duplicate_key_is_400(api, enterprise, auth, client_record, signing_key, partner):
+    """A verifier that keeps the first `name` would read another request than ours (which kept the last)."""
+    body = signed(api, enterprise, auth, signing_key, signing_body(partner))
+    payload = '{"name":"Someone else",' + body["payload"][1:]
+    assert json.loads(payload) == json.loads(body["payload"])  # last one wins: it parses to exactly the body
+    duplicated = {**body, "payload": payload, "signature": sign_message(signing_key.private_key, payload)}
+
+    response = connect(api, enterprise, auth, duplicated)
+
+    assert network_error(response, 400) == "PayloadMismatch"
+    assert "duplicate" in response.json()["error"]
+    assert_nothing_written()
+
+
 def test_a_signature_no_active_key_made_is_400(api, enterprise, auth, client_record, signing_key, partner):
     body = signed(api, enterprise, auth, signing_key, signing_body(partner))
     other = SigningKeyFactory(organization=OrganizationFactory())
