@@ -6,6 +6,7 @@ import secrets
 import uuid
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
@@ -29,6 +30,7 @@ from organizations.errors import (
 )
 from organizations.models import (
     ALL_PERMISSIONS,
+    API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE,
     CUSTODIAL_KEY_LABEL,
     ApiClient,
     CustodialSigningKey,
@@ -192,6 +194,13 @@ def api_client_create(
     """
     name = clean_display_name("name", name)
     permissions = _validate_permissions(permissions)
+    limit = min(settings.API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE)
+    if rate_limit_per_minute is not None and rate_limit_per_minute > limit:
+        raise ValidationFailed.single(
+            "rate_limit_per_minute",
+            f"An API client may make at most {limit} requests per minute on this installation.",
+            "max_value",
+        )
     beyond = sorted(set(permissions) - grantor_permissions)
     if beyond:
         raise Forbidden(f"You cannot grant permissions you do not hold: {', '.join(beyond)}.")

@@ -175,6 +175,30 @@ def test_bad_pagination_parameters_are_422(api, headers, params, name):
     assert response.json()["detail"][0]["loc"] == ["query", name]
 
 
+def test_a_client_rate_limit_above_the_installation_maximum_is_422(api, headers, settings):
+    """A tenant may not give its client more than the installation allows one client (was: up to 100,000/min)."""
+    settings.API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE = 50
+    body = {"name": "Greedy", "permissions": ["READ_PARTNER"]}
+
+    response = api.post("/api/v1/api-clients", {**body, "rate_limit_per_minute": 51}, format="json", **headers)
+
+    assert response.status_code == 422
+    [item] = response.json()["detail"]
+    assert (item["loc"], item["type"]) == (["body", "rate_limit_per_minute"], "less_than_equal")
+    assert "50" in item["msg"]
+    assert not ApiClient.objects.filter(name="Greedy").exists()
+    response = api.post("/api/v1/api-clients", {**body, "rate_limit_per_minute": 50}, format="json", **headers)
+    assert response.status_code == 201 and response.json()["rate_limit_per_minute"] == 50
+
+
+def test_the_client_rate_limit_maximum_defaults_to_the_installation_ceiling(api, headers, settings):
+    assert settings.API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE == settings.API_GLOBAL_RATE_LIMIT_PER_MINUTE
+    body = {"name": "Greedy", "permissions": ["READ_PARTNER"], "rate_limit_per_minute": 100_000}
+    response = api.post("/api/v1/api-clients", body, format="json", **headers)
+    assert response.status_code == 422
+    assert not ApiClient.objects.filter(name="Greedy").exists()
+
+
 # --- signing keys ---------------------------------------------------------------------------------------------
 
 
