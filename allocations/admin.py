@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from allocations.errors import CurrencyInactive, InsufficientFunds
+from allocations.errors import CurrencyInactive, InsufficientFunds, LedgerBalanceOverflow
 from allocations.models import AccountKind, Allocation, LedgerAccount, LedgerEntry, LedgerTransaction, TransactionKind
 from allocations.services import funding
 from config.errors import DomainError
@@ -61,7 +61,7 @@ class FundingForm(DomainErrorForm):
         help_text="Kept with the ledger transaction: why the money moves (ticket, wire reference, ...).",
     )
 
-    domain_error_fields = {InsufficientFunds: "amount", CurrencyInactive: "currency"}
+    domain_error_fields = {InsufficientFunds: "amount", LedgerBalanceOverflow: "amount", CurrencyInactive: "currency"}
 
     def clean(self):
         data = super().clean()

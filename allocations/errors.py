@@ -10,6 +10,13 @@ class InsufficientFunds(UnprocessableEntity):
     default_message = "Insufficient funds."
 
 
+class LedgerBalanceOverflow(UnprocessableEntity):
+    """A posting after which a balance would not fit the ledger's NUMERIC(78,0) (partners.amounts)."""
+
+    code = "LedgerBalanceOverflow"
+    default_message = "The amount is too large: a balance would have more than 78 digits."
+
+
 class LedgerImbalanced(Exception):
     """A posting whose lines do not sum to zero per currency: a programming error, never a user's."""
 

@@ -136,7 +136,8 @@ class SigningKeyAdmin(admin.ModelAdmin):
     @admin.action(description="Deactivate selected signing keys")
     def deactivate(self, request, queryset):
         for key in queryset.filter(active=True):
-            services.signing_key_deactivate(signing_key=key)
+            # installation staff may deactivate any key, the custodial key's included (e.g. a leaked key)
+            services.signing_key_deactivate(signing_key=key, actor_role=None, by_staff=True)
         self.message_user(request, "Deactivated.", messages.SUCCESS)
 
 

@@ -6,6 +6,7 @@ import secrets
 import uuid
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
@@ -29,6 +30,7 @@ from organizations.errors import (
 )
 from organizations.models import (
     ALL_PERMISSIONS,
+    API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE,
     CUSTODIAL_KEY_LABEL,
     ApiClient,
     CustodialSigningKey,
@@ -192,6 +194,13 @@ def api_client_create(
     """
     name = clean_display_name("name", name)
     permissions = _validate_permissions(permissions)
+    limit = min(settings.API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE)
+    if rate_limit_per_minute is not None and rate_limit_per_minute > limit:
+        raise ValidationFailed.single(
+            "rate_limit_per_minute",
+            f"An API client may make at most {limit} requests per minute on this installation.",
+            "max_value",
+        )
     beyond = sorted(set(permissions) - grantor_permissions)
     if beyond:
         raise Forbidden(f"You cannot grant permissions you do not hold: {', '.join(beyond)}.")
@@ -303,13 +312,34 @@ def signing_key_create(*, organization: Organization, label: str, public_key: st
 
 
 @transaction.atomic
-def signing_key_deactivate(*, signing_key: SigningKey) -> SigningKey:
+def signing_key_deactivate(*, signing_key: SigningKey, actor_role: str | None, by_staff: bool = False) -> SigningKey:
     """Deactivates the key; when it is the custodial key's, the custodial key is disabled too (its private key
-    erased), so the server never signs with a key whose signatures are refused."""
+    erased), so the server never signs with a key whose signatures are refused. That erases the custodial key, so
+    it is owner only like `custodial_key_disable` (or installation staff, `by_staff`); an API client has no role."""
+    backs_custodial = (
+        CustodialSigningKey.objects.select_for_update().filter(signing_key=signing_key, active=True).exists()
+    )
+    if backs_custodial and not by_staff:
+        _require_owner(actor_role=actor_role, what="disable")
     SigningKey.objects.filter(pk=signing_key.pk, active=True).update(active=False, deactivated_at=timezone.now())
     _custodial_key_erase(signing_key=signing_key)
     signing_key.refresh_from_db(fields=["active", "deactivated_at"])
     return signing_key
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _object_without_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are unique: with duplicates, which one counts depends on the parser that reads the
+    signed payload (Python keeps the last), so the signer may have meant another request than the one checked."""
+    parsed = {}
+    for key, value in pairs:
+        if key in parsed:
+            raise _DuplicateKey(key)
+        parsed[key] = value
+    return parsed
 
 
 def signed_request_accept(
@@ -335,7 +365,9 @@ def signed_request_check(
     """`signed_request_accept` without spending the nonce: for a retry that changes nothing (an update repeated
     after it took effect) and must still be the organization's own signed request."""
     try:
-        parsed = json.loads(payload)
+        parsed = json.loads(payload, object_pairs_hook=_object_without_duplicate_keys)
+    except _DuplicateKey as exc:
+        raise PayloadMismatch(f"The payload has a duplicate key “{str(exc)[:50]}”: each key appears once.") from None
     except (ValueError, RecursionError):
         raise PayloadMismatch("The payload is not JSON.") from None
     if parsed != signed_fields:
@@ -426,7 +458,7 @@ def custodial_key_disable(*, organization: Organization, actor_role: str | None)
     )
     if custodial is None:
         raise CustodialKeyMissing()
-    return signing_key_deactivate(signing_key=custodial.signing_key)
+    return signing_key_deactivate(signing_key=custodial.signing_key, actor_role=actor_role)
 
 
 @transaction.atomic

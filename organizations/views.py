@@ -215,8 +215,12 @@ def custodial_key_disable(request: HttpRequest) -> HttpResponse:
 @organization_required(MANAGE)
 def signing_key_deactivate(request: HttpRequest, pk) -> HttpResponse:
     signing_key = scoped_or_404(selectors.signing_key_list(organization=request.organization), pk)
-    services.signing_key_deactivate(signing_key=signing_key)
-    messages.success(request, f"Signing key “{signing_key.label}” deactivated.")
+    try:
+        services.signing_key_deactivate(signing_key=signing_key, actor_role=request.membership.role)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Signing key “{signing_key.label}” deactivated.")
     return redirect("org-signing-keys")
 
 

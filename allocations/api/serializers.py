@@ -14,6 +14,7 @@ from rest_framework import serializers
 from allocations.models import PARTNER_FINAL_STATUSES, AllocationStatus, AllocationType
 from allocations.payloads import AllocationFields, PartnerUpdateFields
 from config.api.fields import (
+    DisplayTextField,
     QueryChoiceField,
     QueryListField,
     QueryTextField,
@@ -62,9 +63,9 @@ class AmountInput(serializers.Serializer):
 
 class AllocationSigningInput(serializers.Serializer):
     amount = AmountInput()
-    clientExternalId = StrictCharField(source="client_external_id", max_length=255, trim_whitespace=False)
+    clientExternalId = DisplayTextField(source="client_external_id", max_length=255, trim_whitespace=False)
     nonce = StrictCharField(max_length=255, trim_whitespace=False)
-    notes = StrictCharField(max_length=2000, required=False, trim_whitespace=False)
+    notes = DisplayTextField(max_length=2000, required=False, trim_whitespace=False, allow_newlines=True)
 
     def to_internal_value(self, data):
         """`fields`, the request through the connection of the URL (context `connection_id`), and what else the

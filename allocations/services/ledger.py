@@ -26,14 +26,16 @@ from typing import NamedTuple
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from allocations.errors import InsufficientFunds, LedgerImbalanced
+from allocations.errors import InsufficientFunds, LedgerBalanceOverflow, LedgerImbalanced
 from allocations.models import AccountKind, AccountRef, LedgerAccount, LedgerEntry, LedgerTransaction
+from partners.amounts import MAX_AMOUNT_DIGITS
 
 logger = logging.getLogger(__name__)
 
 # PostgreSQL SQLSTATEs worth retrying the whole transaction for.
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 MAX_ATTEMPTS = 4
+_BALANCE_LIMIT = 10**MAX_AMOUNT_DIGITS  # a balance, like an amount, has at most 78 digits (NUMERIC(78,0))
 
 
 class Line(NamedTuple):
@@ -48,8 +50,8 @@ def transfer(*, source: AccountRef, destination: AccountRef, amount: int) -> lis
 
 def ledger_post(*, kind: str, lines: Iterable[Line], memo: str = "", created_by=None) -> LedgerTransaction:
     """Posts `lines` as one transaction. Joins the caller's transaction (opens one when there is none) without a
-    savepoint: every refusal (LedgerImbalanced, InsufficientFunds) is raised before anything is written, so the
-    caller's transaction stays usable and may record the refusal."""
+    savepoint: every refusal (LedgerImbalanced, InsufficientFunds, LedgerBalanceOverflow) is raised before anything
+    is written, so the caller's transaction stays usable and may record the refusal."""
     lines = [line for line in lines if line.amount != 0]
     if not lines:
         raise LedgerImbalanced("a posting needs at least one non-zero line")
@@ -78,6 +80,11 @@ def _post(*, kind: str, lines: list[Line], memo: str, created_by) -> LedgerTrans
         if balances[ref] < 0 and ref.kind != AccountKind.EXTERNAL:
             raise InsufficientFunds(
                 f"Insufficient {ref.currency.code} funds: {ref.kind} balance {balance}, {-delta} needed."
+            )
+        if abs(balances[ref]) >= _BALANCE_LIMIT:  # NUMERIC(78,0) could not store it: refuse before writing
+            raise LedgerBalanceOverflow(
+                f"The amount is too large: the {ref.currency.code} {ref.kind} balance would have more than "
+                f"{MAX_AMOUNT_DIGITS} digits."
             )
     now = timezone.now()
     connection = transaction.get_connection()

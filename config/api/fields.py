@@ -54,6 +54,27 @@ class NameField(StrictCharField):
         return value
 
 
+class DisplayTextField(StrictCharField):
+    """Free text partner or client pages display (an external id, notes): refuses the same control, bidi and
+    zero-width characters as `NameField`; `allow_newlines` keeps line breaks (\\n, \\r) in multi-line text."""
+
+    default_error_messages = {
+        "invalid_character": "Remove the invisible or control character U+{code}: only visible text is allowed.",
+    }
+
+    def __init__(self, *, allow_newlines: bool = False, **kwargs) -> None:
+        self.allow_newlines = allow_newlines
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        checked = value.replace("\n", "").replace("\r", "") if self.allow_newlines else value
+        char = refused_display_character(checked)
+        if char is not None:
+            self.fail("invalid_character", code=f"{ord(char):04X}")
+        return value
+
+
 class StrictIntegerField(serializers.IntegerField):
     """An integer: a JSON number without a fraction, or a string of ASCII digits with an optional leading '-'.
 

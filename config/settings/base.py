@@ -284,6 +284,11 @@ ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
 # Rate limits (requests per minute): per API client / user, and for the whole installation.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 API_GLOBAL_RATE_LIMIT_PER_MINUTE = env.int("API_GLOBAL_RATE_LIMIT_PER_MINUTE", default=2000)
+# The most an organization may give one of its API clients (`rate_limit_per_minute`): no more than the whole
+# installation's budget by default. The database's own bound (organizations.models) stays the absolute limit.
+API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE = env.int(
+    "API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE", default=API_GLOBAL_RATE_LIMIT_PER_MINUTE
+)
 # The token endpoints, per client IP (DRF's NUM_PROXIES decides which address that is behind a proxy).
 API_CREDENTIALS_RATE_LIMIT_PER_MINUTE = env.int("API_CREDENTIALS_RATE_LIMIT_PER_MINUTE", default=30)
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)

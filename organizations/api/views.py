@@ -208,4 +208,8 @@ class SigningKeyViewSet(ListModelMixin, OrganizationViewSet):
     @extend_schema(summary="Deactivate a signing key", request=None, responses=s.SigningKeyOutput)
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk):
-        return Response(s.SigningKeyOutput(services.signing_key_deactivate(signing_key=self.get_object())).data)
+        return Response(
+            s.SigningKeyOutput(
+                services.signing_key_deactivate(signing_key=self.get_object(), actor_role=self.actor_role)
+            ).data
+        )

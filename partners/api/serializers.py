@@ -157,6 +157,7 @@ class ConnectionKeyField(serializers.Field):
         "missing_field": "`{field}` is required for the {schema} schema.",
         "not_a_string": "`{field}` must be a non-empty string of at most {max} characters.",
         "unknown": "`{field}` is not a field of the {schema} schema.",
+        "surrogate": "`{field}` is not valid Unicode text (it holds a lone surrogate).",
     }
 
     def to_internal_value(self, data):
@@ -175,6 +176,10 @@ class ConnectionKeyField(serializers.Field):
             value = data[field]
             if not isinstance(value, str) or not value or len(value) > MAX_CONNECTION_KEY_FIELD_LENGTH:
                 self.fail("not_a_string", field=field, max=MAX_CONNECTION_KEY_FIELD_LENGTH)
+            try:  # not text: it could be neither encrypted nor signed
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                self.fail("surrogate", field=field)
         return {"schema": schema, **{field: data[field] for field in fields}}
 
     def to_representation(self, value):  # never: connection keys are not returned

@@ -106,6 +106,16 @@ def test_bad_input_is_shown_next_to_its_field_and_nothing_is_written(staff, glob
     assert LedgerTransaction.objects.count() == 0 and LedgerAccount.objects.count() == 0
 
 
+def test_an_amount_whose_balance_the_ledger_cannot_hold_is_refused_on_the_form(staff, globex, tbtc):
+    network_deposit(client=globex, currency=tbtc, amount=1, memo="in")  # the external account is at -1
+
+    response = staff.post(FUNDING_URL, funding(globex, amount="9" * 78))  # it would reach -10**78: 79 digits
+
+    assert response.status_code == 200
+    assert "more than 78 digits" in response.context["form"].errors["amount"][0]
+    assert LedgerTransaction.objects.count() == 1 and available(globex, tbtc) == 1
+
+
 def test_a_deposit_in_an_inactive_currency_is_refused_on_the_form(staff, globex, tbtc):
     Currency.objects.filter(pk=tbtc.pk).update(active=False)
     response = staff.post(FUNDING_URL, funding(globex))

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
-from allocations.errors import InsufficientFunds, LedgerImbalanced
+from allocations.errors import InsufficientFunds, LedgerBalanceOverflow, LedgerImbalanced
 from allocations.models import EXTERNAL_OWNER, AccountKind, AccountRef, LedgerAccount, LedgerEntry, LedgerTransaction
 from allocations.selectors.ledger import account_balance, ledger_differences
 from allocations.services.ledger import Line, ledger_post, retry_on_conflict, transfer
@@ -45,6 +45,18 @@ def deposit(owner, currency, amount):
     return ledger_post(
         kind="deposit", lines=transfer(source=external(currency), destination=available(owner, currency), amount=amount)
     )
+
+
+def test_a_balance_beyond_78_digits_is_refused_and_nothing_is_written(client_id, tbtc):
+    """NUMERIC(78,0) holds 78 digits: the posting refuses a balance it cannot store (was a database error / 500)."""
+    deposit(client_id, tbtc, 1)
+
+    with pytest.raises(LedgerBalanceOverflow, match="78 digits"):
+        deposit(client_id, tbtc, 10**78 - 1)  # the external account would reach -10**78, the client's 10**78
+
+    assert account_balance(available(client_id, tbtc)) == 1
+    assert account_balance(external(tbtc)) == -1
+    assert LedgerTransaction.objects.count() == 1
 
 
 def test_a_posting_moves_money_and_stores_balances(client_id, tbtc):

@@ -163,6 +163,17 @@ def test_bad_rate_limit_is_refused_inline(client, manager):
     assert not ApiClient.objects.exists()
 
 
+def test_a_rate_limit_above_the_installation_maximum_is_refused_inline(client, manager, settings):
+    settings.API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE = 50
+
+    response = create(client, rate_limit_per_minute="51", name="Keep me")
+
+    assert response.status_code == 200
+    assert "at most 50 requests per minute" in response.text
+    assert 'value="Keep me"' in response.text
+    assert not ApiClient.objects.exists()
+
+
 def test_a_service_refusal_of_the_permissions_is_shown_next_to_them(client, manager, monkeypatch):
     def refuse(**kwargs):
         raise Forbidden("You cannot grant permissions you do not hold: WRITE_NETWORK.")

@@ -227,3 +227,25 @@ def test_enabling_shares_the_re_entered_password_budget(client, settings, frozen
     frozen_clock.shift(61)
     assert client.post(ENABLE, {"password": DEFAULT_PASSWORD}).status_code == 302
     assert CustodialSigningKey.objects.filter(organization=owner.organization).exists()
+
+
+def test_an_admin_cannot_erase_the_custodial_key_by_deactivating_its_signing_key(client):
+    admin = signed_in(client, Role.ADMIN)
+    custodial = enable_for(admin.organization)
+
+    response = client.post(f"/organizations/signing-keys/{custodial.signing_key.pk}/deactivate", follow=True)
+
+    assert "Only an owner can disable the custodial signing key." in response.text
+    custodial.refresh_from_db()
+    assert (custodial.active, custodial.private_key is not None, custodial.signing_key.active) == (True, True, True)
+
+
+def test_an_owner_deactivating_the_custodial_signing_key_disables_custodial_signing(client):
+    owner = signed_in(client, Role.OWNER)
+    custodial = enable_for(owner.organization)
+
+    response = client.post(f"/organizations/signing-keys/{custodial.signing_key.pk}/deactivate", follow=True)
+
+    assert "deactivated" in response.text
+    custodial.refresh_from_db()
+    assert (custodial.active, custodial.private_key, custodial.signing_key.active) == (False, None, False)

@@ -178,7 +178,7 @@ def test_only_an_owner_can_disable(owner_membership):
 def test_deactivating_the_custodial_signing_key_directly_disables_custodial_signing(owner_membership):
     custodial = enable(owner_membership)
 
-    signing_key_deactivate(signing_key=custodial.signing_key)
+    signing_key_deactivate(signing_key=custodial.signing_key, actor_role=Role.OWNER)
 
     custodial.refresh_from_db()
     assert (custodial.active, custodial.private_key) == (False, None)

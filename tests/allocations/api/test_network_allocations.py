@@ -162,6 +162,41 @@ def test_a_malformed_amount_is_400_and_writes_nothing(api, enterprise, auth, con
     assert_nothing_written()
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("external_id", "ext\u202e1"),  # bidi override
+        ("external_id", "ext\t1"),
+        ("external_id", "ext\n1"),
+        ("external_id", "ext\u200b1"),  # zero-width space
+        ("notes", "pay \u202eme"),
+        ("notes", "pay\tme"),
+        ("notes", "pay\x1bme"),
+    ],
+    ids=repr,
+)
+def test_invisible_or_control_characters_in_displayed_text_are_400(
+    api, enterprise, auth, connection, signing_key, tbtc, field, value
+):
+    """Partner pages display clientExternalId and notes: no characters that spoof or garble them, like names."""
+    fund(connection.client, tbtc, 1_000)
+    body = signed_request(connection, signing_key, **{field: value})
+
+    response = post(api, enterprise, auth, connection, body)
+
+    assert network_error(response, 400) == "InvalidRequestError"
+    assert response.json()["details"][0]["field"] == {"external_id": "clientExternalId", "notes": "notes"}[field]
+    assert_nothing_written()
+
+
+def test_notes_may_hold_newlines(api, enterprise, auth, connection, signing_key, tbtc):
+    fund(connection.client, tbtc, 1_000)
+    body = signed_request(connection, signing_key, notes="first line\nsecond line\r\nthird")
+    response = post(api, enterprise, auth, connection, body)
+    assert response.status_code == 200, response.content
+    assert response.json()["allocation"]["notes"] == "first line\nsecond line\r\nthird"
+
+
 @pytest.mark.parametrize("problem", ["signature", "payload", "other_key", "unknown_currency", "missing_field"])
 def test_a_bad_signed_request_is_400_and_writes_nothing(api, enterprise, auth, connection, signing_key, tbtc, problem):
     fund(connection.client, tbtc, 1_000)

@@ -2,10 +2,12 @@
 
 import pytest
 
-from organizations.models import ApiClient, Membership, SigningKey
+from organizations.models import ApiClient, Membership, Role, SigningKey
+from organizations.services import custodial_key_enable
 from organizations.tokens import token_issue_for_client, token_issue_for_membership
 from tests.conftest import bearer, org_headers
 from tests.factories.organizations import (
+    DEFAULT_PASSWORD,
     ApiClientFactory,
     MembershipFactory,
     OrganizationFactory,
@@ -173,6 +175,30 @@ def test_bad_pagination_parameters_are_422(api, headers, params, name):
     assert response.json()["detail"][0]["loc"] == ["query", name]
 
 
+def test_a_client_rate_limit_above_the_installation_maximum_is_422(api, headers, settings):
+    """A tenant may not give its client more than the installation allows one client (was: up to 100,000/min)."""
+    settings.API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE = 50
+    body = {"name": "Greedy", "permissions": ["READ_PARTNER"]}
+
+    response = api.post("/api/v1/api-clients", {**body, "rate_limit_per_minute": 51}, format="json", **headers)
+
+    assert response.status_code == 422
+    [item] = response.json()["detail"]
+    assert (item["loc"], item["type"]) == (["body", "rate_limit_per_minute"], "less_than_equal")
+    assert "50" in item["msg"]
+    assert not ApiClient.objects.filter(name="Greedy").exists()
+    response = api.post("/api/v1/api-clients", {**body, "rate_limit_per_minute": 50}, format="json", **headers)
+    assert response.status_code == 201 and response.json()["rate_limit_per_minute"] == 50
+
+
+def test_the_client_rate_limit_maximum_defaults_to_the_installation_ceiling(api, headers, settings):
+    assert settings.API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE == settings.API_GLOBAL_RATE_LIMIT_PER_MINUTE
+    body = {"name": "Greedy", "permissions": ["READ_PARTNER"], "rate_limit_per_minute": 100_000}
+    response = api.post("/api/v1/api-clients", body, format="json", **headers)
+    assert response.status_code == 422
+    assert not ApiClient.objects.filter(name="Greedy").exists()
+
+
 # --- signing keys ---------------------------------------------------------------------------------------------
 
 
@@ -208,6 +234,20 @@ def test_deactivate_signing_key_and_tenant_isolation(api, organization, headers)
     assert api.post(f"/api/v1/signing-keys/{foreign.pk}/deactivate", **headers).status_code == 404
     foreign.refresh_from_db()
     assert foreign.active is True
+
+
+def test_an_api_client_cannot_erase_the_custodial_key_by_deactivating_its_signing_key(api, organization, headers):
+    owner = MembershipFactory(organization=organization, role=Role.OWNER)
+    custodial = custodial_key_enable(
+        organization=organization, user=owner.user, actor_role=Role.OWNER, password=DEFAULT_PASSWORD
+    )
+
+    response = api.post(f"/api/v1/signing-keys/{custodial.signing_key.pk}/deactivate", **headers)
+
+    assert response.status_code == 403
+    assert response.json()["detail"][0]["msg"] == "Only an owner can disable the custodial signing key."
+    custodial.refresh_from_db()
+    assert (custodial.active, custodial.private_key is not None, custodial.signing_key.active) == (True, True, True)
 
 
 # --- members --------------------------------------------------------------------------------------------------

@@ -185,6 +185,20 @@ def test_a_payload_that_does_not_match_the_body_is_400(api, enterprise, auth, cl
     assert_nothing_written()
 
 
+def test_a_payload_with_a_duplicate_key_is_400(api, enterprise, auth, client_record, signing_key, partner):
+    """A verifier that keeps the first `name` would read another request than ours (which kept the last)."""
+    body = signed(api, enterprise, auth, signing_key, signing_body(partner))
+    payload = '{"name":"Someone else",' + body["payload"][1:]
+    assert json.loads(payload) == json.loads(body["payload"])  # last one wins: it parses to exactly the body
+    duplicated = {**body, "payload": payload, "signature": sign_message(signing_key.private_key, payload)}
+
+    response = connect(api, enterprise, auth, duplicated)
+
+    assert network_error(response, 400) == "PayloadMismatch"
+    assert "duplicate" in response.json()["error"]
+    assert_nothing_written()
+
+
 def test_a_signature_no_active_key_made_is_400(api, enterprise, auth, client_record, signing_key, partner):
     body = signed(api, enterprise, auth, signing_key, signing_body(partner))
     other = SigningKeyFactory(organization=OrganizationFactory())
@@ -305,3 +319,19 @@ def test_a_missing_connection_key_is_400_not_a_crash(api, enterprise, auth, clie
     assert response.json()["details"] == [
         {"field": "connectionKey", "message": "This field is required.", "code": "required"}
     ]
+
+
+@pytest.mark.parametrize("side", ["clients/connections/signing", "clients/connections"])
+def test_a_lone_surrogate_in_the_connection_key_is_400(
+    api, enterprise, auth, client_record, signing_key, partner, side
+):
+    """Not text: it cannot be encrypted (was a 500) nor signed (was a payload with U+FFFD in its place)."""
+    body = {**signing_body(partner), "connectionKey": {"schema": "token", "connectionToken": "tok-\ud800"}}
+    payload = json.dumps(body)  # ASCII escapes: it parses back to exactly the body, surrogate included
+    body |= {"payload": payload, "signature": sign_message(signing_key.private_key, payload)}
+
+    response = api.post(url(enterprise, side), json.dumps(body), content_type="application/json", **auth)
+
+    assert network_error(response, 400)
+    assert response.json()["details"][0]["field"] == "connectionKey"
+    assert_nothing_written()
