@@ -346,14 +346,22 @@ def invitation_sign_up(*, token: str, username: str, password: str):
     read that mailbox). The form has checked the username and the password's strength."""
     invitation = invitation_usable(invitation_for_token(token), None, timezone.now())
     if User.objects.filter(email__iexact=invitation.email).exists():
-        raise ValidationFailed.single(
-            "email", "An account with this email address already exists: sign in instead.", "exists"
-        )
+        raise _email_taken()
     try:
         with transaction.atomic():
             return User.objects.create_user(username=username, email=invitation.email, password=password)
     except IntegrityError:
+        # Two sign-ups at once: the database's one-account-per-email index (organizations 0009) or the username's
+        # decided; say which.
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise _email_taken() from None
         raise ValidationFailed.single("username", "That username is taken.", "exists") from None
+
+
+def _email_taken() -> ValidationFailed:
+    return ValidationFailed.single(
+        "email", "An account with this email address already exists: sign in instead.", "exists"
+    )
 
 
 @transaction.atomic
