@@ -232,17 +232,19 @@ def partner_import_apply(request: HttpRequest) -> HttpResponse:
             request, "The checked file is no longer here (an hour has passed, or it was imported): upload it again."
         )
         return redirect("partner-import")
+    # The checked file is consumed before it is applied, atomically (the cache's delete says whether this request
+    # removed it): of concurrent clicks on Apply, one imports and the others are told it was.
+    if not cache.delete(key):
+        messages.info(request, "This checked file was already imported.")
+        return redirect("partners")
     try:
         report = csv_import_export.partner_import(organization=request.organization, content=content, dry_run=False)
     except ImportRowsInvalid as error:  # the records changed since the dry run
-        cache.delete(key)
         messages.error(request, error.message)
         return render(request, PartnerImportView.template_name, _import_context(report=error.report), status=422)
     except DomainError as error:
-        cache.delete(key)
         messages.error(request, error.message)
         return redirect("partner-import")
-    cache.delete(key)
     messages.success(
         request,
         f"Imported: {report.created} partner(s) created, {report.updated} updated, {report.unchanged} unchanged.",
