@@ -104,8 +104,8 @@ class StrictIntegerField(serializers.IntegerField):
 class QueryListField(serializers.ListField):
     """An array query parameter: repeated (`?ids=a&ids=b`) and, with `comma_separated`, also `?ids=a,b`.
 
-    Order is kept and duplicates dropped; an empty item is refused. The organization dialect takes repeated
-    parameters only; the network dialect both forms (DESIGN.md §2).
+    Order is kept and duplicates dropped; an empty value (`?names=`) is refused, the gaps of `a,,b` are dropped. The
+    organization dialect takes repeated parameters only; the network dialect both forms (DESIGN.md §2).
     """
 
     def __init__(self, *, comma_separated: bool = False, **kwargs) -> None:
@@ -117,13 +117,11 @@ class QueryListField(serializers.ListField):
     def get_value(self, dictionary):
         if self.field_name not in dictionary:
             return empty
-        # An empty item (`?names=`, `a,,b`) stays, so the child field refuses it (400) rather than the filter
-        # silently answering unfiltered.
-        parts = [
-            part.strip()
-            for raw in dictionary.getlist(self.field_name)
-            for part in (raw.split(",") if self.comma_separated else [raw])
-        ]
+        raws = dictionary.getlist(self.field_name)
+        if any(raw == "" for raw in raws):
+            return [""]  # `?names=`: refused by the child field (400), not read as "no filter"
+        parts = [part.strip() for raw in raws for part in (raw.split(",") if self.comma_separated else [raw])]
+        parts = [part for part in parts if part]  # the gaps of `a,,b` and stray spaces
         if self.max_length is not None and len(parts) > self.max_length:
             return parts  # refused as too many, duplicates included: the limit bounds the work a request asks for
         return list(dict.fromkeys(parts))
@@ -168,10 +166,11 @@ class StrictUUIDField(serializers.UUIDField):
 
 
 class QueryTextField(serializers.CharField):
-    """One text value of an array query filter (a name, an identifier)."""
+    """One text value of an array query filter (a name, an identifier): never empty (the schema says `minLength`)."""
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("validators", [NO_NUL_CHARACTERS])
+        kwargs.setdefault("min_length", 1)
         super().__init__(**kwargs)
 
 

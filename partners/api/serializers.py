@@ -138,12 +138,23 @@ class NetworkClientCreatedOutput(serializers.Serializer):
 
 
 def _connection_key_schema() -> dict:
-    """The reference's `ConnectionKey`: one object per schema, `schema` and that schema's fields, all required."""
+    """The reference's `ConnectionKey`: one object per schema, `schema` and exactly that schema's fields, all required
+    (the field refuses any other, so the schema says so)."""
     variants = []
     for schema, fields in CONNECTION_KEY_FIELDS.items():
         properties = {"schema": {"type": "string", "enum": [str(schema)]}}
-        properties |= {field: {"type": "string", "minLength": 1, "writeOnly": True} for field in fields}
-        variants.append({"type": "object", "properties": properties, "required": ["schema", *fields]})
+        properties |= {
+            field: {"type": "string", "minLength": 1, "maxLength": MAX_CONNECTION_KEY_FIELD_LENGTH, "writeOnly": True}
+            for field in fields
+        }
+        variants.append(
+            {
+                "type": "object",
+                "properties": properties,
+                "required": ["schema", *fields],
+                "additionalProperties": False,  # another schema's field is refused (400)
+            }
+        )
     return {"oneOf": variants, "description": "Credentials at the partner: stored encrypted, never returned."}
 
 

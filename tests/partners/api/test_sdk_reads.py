@@ -146,7 +146,7 @@ def test_an_unknown_id_in_the_body_is_refused_like_in_the_query(api, enterprise,
     )
 
 
-@pytest.mark.parametrize("query", ["names=", "connectionIds=", f"connectionIds={uuid.uuid4()},,{uuid.uuid4()}"])
+@pytest.mark.parametrize("query", ["names=", "connectionIds=", "names=a&names="])
 def test_an_empty_item_in_an_array_filter_is_refused_not_ignored(api, enterprise, auth, network, query):
     """`?names=` answered the whole list as if unfiltered."""
     response = api.get(url(enterprise, "clients/connections") + "?" + query, **auth)
