@@ -56,7 +56,8 @@ def shortfall_message(ref: AccountRef, balance: int, needed: int, names: dict[uu
     return f"Insufficient {code} funds: connection {name} holds {balance} allocated, {needed} needed."
 
 
-def _names(transfers: list[SettlementTransfer]) -> dict[uuid.UUID, str]:
+def connection_names(transfers: list[SettlementTransfer]) -> dict[uuid.UUID, str]:
+    """Network account id → connection name, for the messages of shortfalls."""
     return {
         connection.network_account_id: connection.name
         for transfer in transfers
@@ -71,7 +72,7 @@ def settlement_complete(settlement: Settlement, transfers: list[SettlementTransf
     active = [t for t in transfers if t.status == TransferStatus.PENDING]
     lines = {t.pk: transfer_lines(t) for t in active}
     balances = ledger_lock({ref for t in active for ref, _ in lines[t.pk]}) if active else {}
-    names = _names(transfers)
+    names = connection_names(transfers)
     while True:
         deltas: dict[AccountRef, int] = defaultdict(int)
         for t in active:

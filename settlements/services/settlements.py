@@ -46,7 +46,12 @@ from settlements.models import (
     TransferStatus,
 )
 from settlements.payloads import SettlementFields
-from settlements.services.finalization import settlement_complete, shortfall_message, transfer_lines
+from settlements.services.finalization import (
+    connection_names,
+    settlement_complete,
+    shortfall_message,
+    transfer_lines,
+)
 from settlements.services.notifications import settlement_notices_create
 
 # A cutoffAt may run this far ahead of the server's clock (clock skew), no further: a trade settled is in the past.
@@ -253,11 +258,7 @@ def _check_liabilities(transfers: list[SettlementTransfer]) -> None:
     """v2 at creation (the reference's step 4): each connection's net loss per currency must be covered by what it
     holds now. It is checked again, under locks, at finalization."""
     deltas: dict[AccountRef, int] = defaultdict(int)
-    names: dict[uuid.UUID, str] = {}
     for transfer in transfers:
-        for connection in (transfer.connection, transfer.counterparty_connection):
-            if connection is not None:
-                names[connection.network_account_id] = connection.name
         for ref, amount in transfer_lines(transfer):
             if ref.kind == AccountKind.HELD:
                 deltas[ref] += amount
@@ -273,4 +274,4 @@ def _check_liabilities(transfers: list[SettlementTransfer]) -> None:
     for ref, loss in sorted(losses.items(), key=lambda item: (str(item[0].owner_id), item[0].currency.code)):
         balance = held.get((ref.owner_id, ref.currency.pk), 0)
         if balance < loss:
-            raise InsufficientFunds(shortfall_message(ref, balance, loss, names))
+            raise InsufficientFunds(shortfall_message(ref, balance, loss, connection_names(transfers)))
