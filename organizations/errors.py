@@ -44,7 +44,7 @@ class AlreadyMember(Conflict):
 
 class SigningKeyExists(Conflict):
     code = "SigningKeyExists"
-    default_message = "This public key is already registered for the organization."
+    default_message = "This public key is already registered: a key is registered once, for one organization."
 
 
 class NonceReused(DomainError):

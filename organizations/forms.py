@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from config.errors import DomainError, Forbidden
 from config.signin import RefusingSignInMixin, password_attempt, password_attempts_help
 from config.validators import validate_display_name
-from organizations import selectors, services
+from organizations import selectors, services, signing
 from organizations.errors import CustodialKeyMissing, LastOwner, SigningKeyExists
 from organizations.models import API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE, ApiClient, PermissionCode, Role, SigningKey
 from organizations.signing import SIGNATURE_HEX_LENGTH
@@ -41,6 +41,9 @@ class ApiClientCreateForm(DomainErrorForm):
 
 
 class SigningKeyCreateForm(DomainErrorForm):
+    """A public key and its proof of possession: its signature over a challenge the server issued for the
+    organization (a new one for each page; refused ones are replaced by `renew_challenge`)."""
+
     domain_error_fields = {SigningKeyExists: "public_key"}
 
     label = forms.CharField(
@@ -52,6 +55,38 @@ class SigningKeyCreateForm(DomainErrorForm):
         help_text="A compressed secp256k1 public key in hex (66 characters, starting 02 or 03) or an xpub.",
         widget=forms.TextInput(attrs={"class": "mono", "spellcheck": "false", "autocomplete": "off"}),
     )
+    challenge = forms.CharField(
+        max_length=signing.MAX_KEY_CHALLENGE_LENGTH,
+        strip=False,
+        label="Challenge to sign",
+        help_text="Sign exactly this text with the key, as you sign a request payload (the same message scheme). "
+        "It names this organization and expires in an hour.",
+        widget=forms.Textarea(attrs={"class": "mono", "rows": 3, "readonly": True, "spellcheck": "false"}),
+    )
+    signature = forms.CharField(
+        max_length=SIGNATURE_HEX_LENGTH,
+        label="Signature of the challenge",
+        help_text="130 hex characters: the proof that you hold the private key. The private key itself never "
+        "leaves your systems.",
+        widget=forms.TextInput(attrs={"class": "mono", "spellcheck": "false", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, organization, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["challenge"].initial = self._new_challenge
+
+    def _new_challenge(self) -> str:
+        return signing.key_challenge_issue(self.organization.pk)[0]
+
+    def clean_signature(self) -> str:
+        return self.cleaned_data["signature"].strip().lower()
+
+    def renew_challenge(self) -> None:
+        """After the challenge was refused (expired or altered), show a new one to sign."""
+        if self.is_bound and "challenge" in self.errors:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("challenge")] = self._new_challenge()
 
 
 def _password_field(label: str = "Your password") -> forms.CharField:

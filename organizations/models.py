@@ -197,9 +197,9 @@ class SigningKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "compressed_public_key"], name="signing_key_unique_per_organization"
-            ),
+            # One organization at most per public key, over every key ever registered (deactivated ones too): a
+            # signature then names its organization, and a key's past signatures never become another's.
+            models.UniqueConstraint(fields=["compressed_public_key"], name="signing_key_public_key_unique"),
             models.CheckConstraint(condition=Q(kind__in=SigningKeyKind.values), name="signing_key_kind_valid"),
             models.CheckConstraint(condition=~Q(label=""), name="signing_key_label_not_blank"),
         ]

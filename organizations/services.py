@@ -42,7 +42,6 @@ from organizations.models import (
     PermissionCode,
     Role,
     SigningKey,
-    SigningKeyKind,
     TrustOrg,
     UsedNonce,
 )
@@ -285,16 +284,33 @@ def api_client_touch(*, api_client: ApiClient) -> None:
 
 
 @transaction.atomic
-def signing_key_create(*, organization: Organization, label: str, public_key: str, created_by=None) -> SigningKey:
+def signing_key_create(
+    *, organization: Organization, label: str, public_key: str, challenge: str, signature: str, created_by=None
+) -> SigningKey:
+    """Registers a public key for the organization's signed requests, with proof of possession.
+
+    `signature` must be the key's signature (the signed-request scheme) over `challenge`, a challenge the server
+    issued for this organization (`signing.key_challenge_issue`) that has not expired: so nobody registers a key
+    they do not hold, nor one meant for another organization. A public key belongs to one organization at most
+    (a unique constraint over every key ever registered, deactivated ones included): 409 otherwise.
+    """
     errors = []
     try:
         label = clean_display_name("label", label)
     except ValidationFailed as exc:
         errors.extend(exc.errors)
+    compressed = None
     try:
         kind, compressed = signing.normalize_public_key(public_key)
     except InvalidPublicKey as exc:
         errors.append(FieldError("public_key", str(exc), "invalid"))
+    challenge_problem = signing.key_challenge_problem(challenge, organization.pk)
+    if challenge_problem:
+        errors.append(FieldError("challenge", challenge_problem, "invalid"))
+    elif compressed and not signing.verify_signature(compressed, challenge, signature):
+        errors.append(
+            FieldError("signature", "The signature is not this public key's signature over the challenge.", "invalid")
+        )
     if errors:
         raise ValidationFailed(errors)
     try:
@@ -427,14 +443,15 @@ def custodial_key_enable(*, organization: Organization, user, actor_role: str | 
     _require_password(user=user, password=password)
     if custodial_key_active(organization=organization) is not None:
         raise CustodialKeyExists()
+    # The custodial key proves possession like any other key: through the same registration, over a fresh challenge.
     private_key = signing.generate_private_key()
-    public_key = private_key.public_key.format(compressed=True).hex()
-    signing_key = SigningKey.objects.create(
+    challenge, _expires_at = signing.key_challenge_issue(organization.pk)
+    signing_key = signing_key_create(
         organization=organization,
         label=CUSTODIAL_KEY_LABEL,
-        kind=SigningKeyKind.PUBLIC_KEY,
-        public_key=public_key,
-        compressed_public_key=public_key,
+        public_key=private_key.public_key.format(compressed=True).hex(),
+        challenge=challenge,
+        signature=signing.sign_message(private_key, challenge),
         created_by=user,
     )
     try:

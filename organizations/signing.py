@@ -15,11 +15,16 @@ encoding for every signed request (connections, allocations, partner confirmatio
 import binascii
 import hashlib
 import json
+import re
 import secrets
+import uuid
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import base58
 from coincurve import PrivateKey, PublicKey
+from django.core import signing as django_signing
+from django.utils import timezone
 
 from organizations.errors import InvalidPublicKey
 
@@ -89,6 +94,45 @@ def normalize_public_key(value: str) -> tuple[str, str]:
     except ValueError as exc:
         raise InvalidPublicKey("The public key is not a point on secp256k1.") from exc
     return kind, key_bytes.hex()
+
+
+# --- proof of possession at key registration ----------------------------------------------------------------------
+
+# A challenge is signed by the server (Django's TimestampSigner, keyed by SECRET_KEY), names the organization the key
+# is registered for, and expires: a signature by the key over it proves the registrant holds the private key *and*
+# means it for this organization, so another organization can never register someone else's public key.
+KEY_CHALLENGE_MAX_AGE = timedelta(hours=1)
+_KEY_CHALLENGE_SALT = "organizations.signing-key-registration"
+_KEY_CHALLENGE_TEXT = "Register a signing key for organization {organization_id} (challenge {token})"
+_KEY_CHALLENGE_PATTERN = re.compile(
+    r"^Register a signing key for organization (?P<organization_id>[0-9a-f-]{36}) \(challenge [0-9a-f]{32}\)$"
+)
+MAX_KEY_CHALLENGE_LENGTH = 200
+
+
+def key_challenge_issue(organization_id: uuid.UUID) -> tuple[str, datetime]:
+    """A new registration challenge for the organization, and when it expires. Stateless: nothing is stored."""
+    text = _KEY_CHALLENGE_TEXT.format(organization_id=organization_id, token=secrets.token_hex(16))
+    return (
+        django_signing.TimestampSigner(salt=_KEY_CHALLENGE_SALT).sign(text),
+        timezone.now() + KEY_CHALLENGE_MAX_AGE,
+    )
+
+
+def key_challenge_problem(challenge: str, organization_id: uuid.UUID) -> str | None:
+    """Why `challenge` does not hold for registering a key in the organization, or None when it does."""
+    if not isinstance(challenge, str) or not challenge or len(challenge) > MAX_KEY_CHALLENGE_LENGTH:
+        return "Sign a registration challenge issued for this organization."
+    try:
+        text = django_signing.TimestampSigner(salt=_KEY_CHALLENGE_SALT).unsign(challenge, max_age=KEY_CHALLENGE_MAX_AGE)
+    except django_signing.SignatureExpired:
+        return "The challenge expired: sign a new one."
+    except django_signing.BadSignature:
+        return "This is not a challenge issued by this server: sign the challenge exactly as issued."
+    match = _KEY_CHALLENGE_PATTERN.match(text)
+    if match is None or match["organization_id"] != str(organization_id):
+        return "This challenge was issued for another organization: sign one issued for this organization."
+    return None
 
 
 def generate_private_key() -> PrivateKey:

@@ -151,7 +151,7 @@ def _signing_keys_context(request: HttpRequest, *, form=None, custodial_form=Non
     """The signing keys page; the custodial key's state is shown to everyone, its switch to owners only."""
     organization = request.organization
     return {
-        "form": form or SigningKeyCreateForm(),
+        "form": form or SigningKeyCreateForm(organization=organization),
         "signing_keys": selectors.signing_key_list(organization=organization).select_related("custodial"),
         "custodial_key": selectors.custodial_key_active(organization=organization),
         "custodial_form": custodial_form or CustodialKeyEnableForm(request=request, auto_id="id_custodial_%s"),
@@ -165,12 +165,17 @@ class SigningKeyListView(ServiceFormView):
     template_name = "organizations/signing_keys.html"
     success_message = "Signing key “{object.label}” added."
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organization": self.request.organization}
+
     def perform(self, form):
         return services.signing_key_create(
             organization=self.request.organization, created_by=self.request.user, **form.cleaned_data
         )
 
     def get_context_data(self, form=None, **kwargs):
+        if form is not None:
+            form.renew_challenge()
         return _signing_keys_context(self.request, form=form)
 
 

@@ -194,6 +194,9 @@ class Connection(models.Model):
                 condition=Q(connection_key_schema__in=ConnectionKeySchema.values), name="connection_key_schema_valid"
             ),
             models.UniqueConstraint(fields=["client", "nonce"], name="connection_nonce_unique_per_client"),
+            # A partner never sees one connection request twice, whoever presents it (defence in depth beside the
+            # one-organization-per-key rule: the request names no client).
+            models.UniqueConstraint(fields=["partner", "nonce"], name="connection_nonce_unique_per_partner"),
         ]
         indexes = [models.Index(fields=["client", "created_at", "id"], name="connection_client_order")]
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from config.errors import ValidationFailed
 from config.validators import clean_display_name
-from organizations.errors import LicenseRequired
+from organizations.errors import LicenseRequired, NonceReused
 from organizations.models import Organization
 from organizations.selectors import license_current
 from organizations.services import signed_request_accept
@@ -119,7 +119,8 @@ def connection_create(
     """Connects the enterprise's network client to a partner, through a signed request.
 
     Unknown partner: 404; inactive partner, another trust org or a key of another schema: 422; a payload that does
-    not match the request, a signature no active key of the enterprise made, or a used nonce: 400. Whatever fails
+    not match the request, a signature no active key of the enterprise made, or a used nonce (the enterprise's, or
+    one the partner already saw in a connection request, whoever sent it): 400. Whatever fails
     leaves no connection and no used nonce.
     """
     name = clean_display_name("name", name)
@@ -133,17 +134,21 @@ def connection_create(
             partner_id=partner_id, name=name, connection_key=connection_key, nonce=nonce
         ),
     )
-    return Connection.objects.create(
-        client=client,
-        partner=partner,
-        name=name,
-        connection_key_schema=connection_key["schema"],
-        connection_key=connection_key,
-        nonce=nonce,
-        payload=payload,
-        signature=signature,
-        signing_key=signing_key,
-    )
+    try:
+        with transaction.atomic():
+            return Connection.objects.create(
+                client=client,
+                partner=partner,
+                name=name,
+                connection_key_schema=connection_key["schema"],
+                connection_key=connection_key,
+                nonce=nonce,
+                payload=payload,
+                signature=signature,
+                signing_key=signing_key,
+            )
+    except IntegrityError:  # the partner saw this request's nonce before, from another client (a replay)
+        raise NonceReused() from None
 
 
 @transaction.atomic

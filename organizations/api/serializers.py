@@ -10,6 +10,7 @@ from organizations.models import (
     Role,
     SigningKeyKind,
 )
+from organizations.signing import MAX_KEY_CHALLENGE_LENGTH, SIGNATURE_HEX_LENGTH
 
 
 class ClientCredentialsInput(serializers.Serializer):
@@ -82,6 +83,24 @@ class ApiClientCreatedOutput(ApiClientOutput):
 class SigningKeyCreateInput(serializers.Serializer):
     label = NameField(max_length=100)
     public_key = StrictCharField(max_length=120, help_text="Compressed secp256k1 public key (hex) or an xpub.")
+    challenge = StrictCharField(
+        max_length=MAX_KEY_CHALLENGE_LENGTH,
+        trim_whitespace=False,
+        help_text="A challenge from `GET /api/v1/signing-keys/challenge`, exactly as issued (it expires in an hour).",
+    )
+    signature = StrictCharField(
+        min_length=SIGNATURE_HEX_LENGTH,
+        max_length=SIGNATURE_HEX_LENGTH,
+        help_text="The key's signature over the challenge, in the signed requests' scheme (65 bytes, hex): "
+        "proof that the caller holds the private key.",
+    )
+
+
+class SigningKeyChallengeOutput(serializers.Serializer):
+    challenge = serializers.CharField(
+        read_only=True, help_text="Sign exactly this text with the key to register, then send it with the key."
+    )
+    expires_at = serializers.DateTimeField(read_only=True)
 
 
 class SigningKeyOutput(serializers.Serializer):

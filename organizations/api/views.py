@@ -17,7 +17,7 @@ from config.api.parsers import JSONParser
 from config.api.permissions import AUTHENTICATED, PUBLIC, Always
 from config.api.schema import error_response
 from config.api.throttling import InstallationRateThrottle
-from organizations import selectors, services
+from organizations import selectors, services, signing
 from organizations.access import Scenario, caller_for_request
 from organizations.api import serializers as s
 from organizations.api.base import (
@@ -197,13 +197,23 @@ class SigningKeyViewSet(ListModelMixin, OrganizationViewSet):
         return selectors.signing_key_list(organization=self.target)
 
     @extend_schema(
-        summary="Register a signing key (compressed public key hex or xpub)",
+        summary="Register a signing key (compressed public key hex or xpub), with its signature over a challenge",
         request=s.SigningKeyCreateInput,
         responses={201: s.SigningKeyOutput, **CONFLICT},
     )
     def create(self, request):
         data = self.validated(s.SigningKeyCreateInput)
         return self.created(services.signing_key_create(organization=self.target, created_by=_creator(request), **data))
+
+    @extend_schema(
+        summary="Get a challenge to sign with a key before registering it (proof of possession)",
+        responses=s.SigningKeyChallengeOutput,
+    )
+    @action(detail=False, methods=["get"])
+    def challenge(self, request):
+        challenge, expires_at = signing.key_challenge_issue(self.target.pk)
+        body = s.SigningKeyChallengeOutput({"challenge": challenge, "expires_at": expires_at}).data
+        return Response(body, headers={"Cache-Control": "no-store"})
 
     @extend_schema(summary="Deactivate a signing key", request=None, responses=s.SigningKeyOutput)
     @action(detail=True, methods=["post"])

@@ -14,7 +14,8 @@
       button.addEventListener("click", function () {
         var source = document.querySelector(button.getAttribute("data-copy"));
         if (!source || !navigator.clipboard) { return; }
-        navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        var text = source.matches("input, textarea") ? source.value : source.textContent;
+        navigator.clipboard.writeText(text.trim()).then(function () {
           var label = button.textContent;
           button.textContent = "Copied";
           setTimeout(function () { button.textContent = label; }, 1500);

@@ -63,7 +63,11 @@ def test_the_database_row_holds_a_token_not_the_secret():
 @pytest.mark.django_db
 def test_encrypting_the_same_value_twice_gives_different_tokens():
     private_key = PrivateKey()
-    first, second = make_custodial(private_key), make_custodial(private_key)
+    first = make_custodial(private_key)
+    other_key = SigningKeyFactory()  # a public key is registered once: the same secret under another row
+    second = CustodialSigningKey.objects.create(
+        organization=other_key.organization, signing_key=other_key, private_key=private_key.to_hex()
+    )
 
     assert stored(first, "private_key") != stored(second, "private_key")
 

@@ -2,6 +2,7 @@
 
 import secrets
 
+import base58
 import factory
 from coincurve import PrivateKey
 from django.contrib.auth import get_user_model
@@ -17,6 +18,7 @@ from organizations.models import (
     Role,
     SigningKey,
 )
+from organizations.signing import key_challenge_issue, sign_message
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -101,3 +103,25 @@ class OrganizationConnectionFactory(factory.django.DjangoModelFactory):
 
     host = factory.SubFactory(OrganizationFactory)
     guest = factory.SubFactory(OrganizationFactory)
+
+
+def xpub_of(private_key: PrivateKey) -> str:
+    """A BIP32 xpub (mainnet, depth 0, a random chain code) whose key is `private_key`'s public key."""
+    raw = (
+        bytes.fromhex("0488b21e") + bytes(9) + secrets.token_bytes(32) + private_key.public_key.format(compressed=True)
+    )
+    return base58.b58encode_check(raw).decode()
+
+
+def key_registration(organization, private_key: PrivateKey | None = None, **fields) -> dict:
+    """The body that registers `private_key`'s public key for `organization` through the API or the page, with its
+    proof of possession (a signature over a challenge issued for the organization). `fields` override any of it."""
+    private_key = private_key or PrivateKey()
+    challenge, _expires_at = key_challenge_issue(organization.pk)
+    return {
+        "label": "Treasury signer",
+        "public_key": private_key.public_key.format(compressed=True).hex(),
+        "challenge": challenge,
+        "signature": sign_message(private_key, challenge),
+        **fields,
+    }

@@ -5,11 +5,10 @@ import pytest
 from config.errors import ValidationFailed
 from organizations import services
 from organizations.models import ALL_PERMISSIONS, ApiClient, Organization, SigningKey
-from tests.factories.organizations import OrganizationFactory
+from tests.factories.organizations import OrganizationFactory, key_registration
 
 pytestmark = pytest.mark.django_db
 SPOOFED = "Acme\u202eevil"  # a right-to-left override: pages would show "Acmelive"
-PUBLIC_KEY = "028e399bb953b61e11f88503100b1c05216fd463081f0c5565af9a6622eb0c243f"
 
 
 def test_organization_name_refuses_invisible_characters_and_blanks():
@@ -29,10 +28,15 @@ def test_api_client_name_and_signing_key_label_refuse_invisible_characters():
         )
     assert raised.value.errors[0].field == "name"
     with pytest.raises(ValidationFailed) as raised:
-        services.signing_key_create(organization=organization, label="\u2066key", public_key="nope")
+        services.signing_key_create(
+            organization=organization, **key_registration(organization, label="\u2066key", public_key="nope")
+        )
     assert {e.field for e in raised.value.errors} == {"label", "public_key"}
     assert not ApiClient.objects.exists() and not SigningKey.objects.exists()
-    assert services.signing_key_create(organization=organization, label="HSM", public_key=PUBLIC_KEY).label == "HSM"
+    assert (
+        services.signing_key_create(organization=organization, **key_registration(organization, label="HSM")).label
+        == "HSM"
+    )
 
 
 @pytest.mark.parametrize(

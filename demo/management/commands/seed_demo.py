@@ -41,7 +41,7 @@ from organization_partners.models import OrganizationPartner, PartnerInvitationS
 from organization_partners.services import organization_partner_create
 from organizations import services
 from organizations.models import ALL_PERMISSIONS, ApiClient, License, Membership, Organization, Role, SigningKey
-from organizations.signing import new_nonce, sign_message, signing_payload
+from organizations.signing import key_challenge_issue, new_nonce, sign_message, signing_payload
 from partners import services as network
 from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
 from settlements.models import Dispute, Settlement, SettlementStatus
@@ -274,7 +274,14 @@ class Command(BaseCommand):
                 return
         private_key = PrivateKey()
         public_key = private_key.public_key.format(compressed=True).hex()
-        services.signing_key_create(organization=organization, label="Demo key", public_key=public_key)
+        challenge, _expires_at = key_challenge_issue(organization.pk)
+        services.signing_key_create(
+            organization=organization,
+            label="Demo key",
+            public_key=public_key,
+            challenge=challenge,
+            signature=sign_message(private_key, challenge),
+        )
         path.write_text(
             json.dumps(
                 {

@@ -1,6 +1,7 @@
 """API clients, signing keys and members through the organization API."""
 
 import pytest
+from coincurve import PrivateKey
 
 from organizations.models import ApiClient, Membership, Role, SigningKey
 from organizations.services import custodial_key_enable
@@ -13,6 +14,8 @@ from tests.factories.organizations import (
     OrganizationFactory,
     SigningKeyFactory,
     UserFactory,
+    key_registration,
+    xpub_of,
 )
 from tests.queries import assert_constant_queries
 
@@ -21,7 +24,6 @@ pytestmark = pytest.mark.django_db
 VECTOR_XPUB = (
     "xpub661MyMwAqRbcFaoPRNJ9Ur8dxLKF9N9GjK4Z6LeFFySqfb3YPDjKj7FkwHyXLnS6sLG3QCgq6Ngd2A7wj24GTDMnYJ3VeNJrT7RyCUTxqk4"
 )
-VECTOR_PUBLIC_KEY = "028e399bb953b61e11f88503100b1c05216fd463081f0c5565af9a6622eb0c243f"
 
 
 @pytest.fixture
@@ -203,14 +205,15 @@ def test_the_client_rate_limit_maximum_defaults_to_the_installation_ceiling(api,
 
 
 def test_register_signing_key_by_xpub_and_by_hex(api, organization, headers):
-    by_xpub = api.post("/api/v1/signing-keys", {"label": "HSM", "public_key": VECTOR_XPUB}, format="json", **headers)
+    private_key = PrivateKey()
+    body = key_registration(organization, private_key, label="HSM", public_key=xpub_of(private_key))
+    by_xpub = api.post("/api/v1/signing-keys", body, format="json", **headers)
     assert by_xpub.status_code == 201
     assert by_xpub.json()["kind"] == "xpub"
-    assert by_xpub.json()["compressed_public_key"] == VECTOR_PUBLIC_KEY
+    assert by_xpub.json()["compressed_public_key"] == private_key.public_key.format(compressed=True).hex()
 
-    duplicate = api.post(
-        "/api/v1/signing-keys", {"label": "Same key", "public_key": VECTOR_PUBLIC_KEY}, format="json", **headers
-    )
+    body = key_registration(organization, private_key, label="Same key")
+    duplicate = api.post("/api/v1/signing-keys", body, format="json", **headers)
     assert duplicate.status_code == 409
     assert duplicate.json()["detail"][0]["code"] == "signing_key_exists"
     assert SigningKey.objects.filter(organization=organization).count() == 1
@@ -218,9 +221,10 @@ def test_register_signing_key_by_xpub_and_by_hex(api, organization, headers):
 
 @pytest.mark.parametrize("public_key", ["", "zz", "04" + "11" * 64, "02" + "ff" * 32, VECTOR_XPUB[:-1] + "5"])
 def test_invalid_public_key_is_422_on_the_field(api, organization, headers, public_key):
-    response = api.post("/api/v1/signing-keys", {"label": "k", "public_key": public_key}, format="json", **headers)
+    body = key_registration(organization, label="k", public_key=public_key)
+    response = api.post("/api/v1/signing-keys", body, format="json", **headers)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "public_key"]
+    assert [error["loc"] for error in response.json()["detail"]] == [["body", "public_key"]]
     assert not SigningKey.objects.filter(organization=organization).exists()
 
 

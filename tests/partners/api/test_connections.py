@@ -1,13 +1,16 @@
 """Network clients and signed connections: client side, partner side, every failure leaves nothing behind."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
+from coincurve import PrivateKey
 
-from organizations.models import UsedNonce
+from organizations.models import PermissionCode, SigningKey, UsedNonce
 from organizations.signing import sign_message, verify_signature
 from partners.models import Connection, ConnectionKeySchema, NetworkClient
-from tests.factories.organizations import LicenseFactory, OrganizationFactory, SigningKeyFactory
+from tests.conftest import org_headers
+from tests.factories.organizations import LicenseFactory, OrganizationFactory, SigningKeyFactory, key_registration
 from tests.factories.partners import ConnectionFactory, NetworkClientFactory, PartnerFactory
 from tests.partners.conftest import network_error, network_token, url
 from tests.queries import assert_constant_queries
@@ -335,3 +338,60 @@ def test_a_lone_surrogate_in_the_connection_key_is_400(
     assert network_error(response, 400)
     assert response.json()["details"][0]["field"] == "connectionKey"
     assert_nothing_written()
+
+
+# --- H1: a signed connection request cannot be replayed by another organization ------------------------------------
+
+
+def test_another_organization_cannot_replay_a_connection_request(api, enterprise, auth, client_record, partner):
+    """Issue 14, H1: X registered C1's public key (no proof was asked) and posted C1's connection body → 200, a
+    connection for X carrying C1's credentials. Now X cannot register the key, whatever proof it replays."""
+    holder = PrivateKey()
+    registration = key_registration(enterprise, holder)
+    c1_headers = {**network_token(enterprise, [PermissionCode.MANAGE_ORGANIZATION]), **org_headers(enterprise)}
+    assert api.post("/api/v1/signing-keys", registration, format="json", **c1_headers).status_code == 201
+    c1_key = SimpleNamespace(private_key=holder)
+    original = signed(api, enterprise, auth, c1_key, signing_body(partner))
+    assert connect(api, enterprise, auth, original).status_code == 200
+
+    intruder = OrganizationFactory(name="Intruder")
+    LicenseFactory(organization=intruder)
+    NetworkClientFactory(enterprise=intruder)
+    x_headers = {**network_token(intruder, [PermissionCode.MANAGE_ORGANIZATION]), **org_headers(intruder)}
+    without_proof = {"label": "C1's key", "public_key": registration["public_key"]}
+    assert api.post("/api/v1/signing-keys", without_proof, format="json", **x_headers).status_code == 422
+    # C1's own proof names C1: refused for X on the challenge.
+    replayed_proof = api.post("/api/v1/signing-keys", registration, format="json", **x_headers)
+    assert replayed_proof.status_code == 422
+    assert [e["loc"] for e in replayed_proof.json()["detail"]] == [["body", "challenge"]]
+    # X's own challenge, signed by a key X holds, proves nothing about C1's key.
+    forged = key_registration(intruder, PrivateKey(), public_key=registration["public_key"])
+    refused = api.post("/api/v1/signing-keys", forged, format="json", **x_headers)
+    assert refused.status_code == 422
+    assert [e["loc"] for e in refused.json()["detail"]] == [["body", "signature"]]
+    assert not SigningKey.objects.filter(organization=intruder).exists()
+
+    replay = connect(api, intruder, network_token(intruder), original)
+    assert network_error(replay, 400) == "InvalidSignature"
+    assert Connection.objects.count() == 1
+
+
+def test_a_partner_never_accepts_a_connection_nonce_twice(api, enterprise, auth, client_record, signing_key, partner):
+    """The request names no client, so the partner remembers its nonces too: another client's request carrying a
+    nonce this partner saw is refused (400), even with a signature of its own."""
+    assert (
+        connect(api, enterprise, auth, signed(api, enterprise, auth, signing_key, signing_body(partner))).status_code
+        == 200
+    )
+    other = OrganizationFactory(name="Other client")
+    LicenseFactory(organization=other)
+    NetworkClientFactory(enterprise=other)
+    other_auth = network_token(other)
+    other_key = SigningKeyFactory(organization=other)
+    body = signed(api, other, other_auth, other_key, signing_body(partner, name="Same nonce"))
+
+    assert network_error(connect(api, other, other_auth, body), 400) == "NonceReused"
+    assert Connection.objects.count() == 1
+    assert not UsedNonce.objects.filter(organization=other).exists()  # the refusal released its nonce
+    elsewhere = signed(api, other, other_auth, other_key, signing_body(PartnerFactory(name="Elsewhere")))
+    assert connect(api, other, other_auth, elsewhere).status_code == 200  # the same nonce at another partner
