@@ -10,7 +10,8 @@
   where the operation takes a signed request) and checks the success answer and the documented error answers it can
   produce cheaply against the reference (`assert_matches_reference`): at least 404 for another tenant's or an unknown
   id where the path has one, and 400 or 422 for a malformed body or filter (unless `NOTHING_TO_MALFORM` says why not).
-  A read with filters is called once with every documented query parameter set (`every_filter`). The harness then
+  A read with filters is called with every documented query parameter set (`every_filter`), in the query string and
+  again in a JSON body as the reference SDK sends them (`Probe.filtered`). The harness then
   replays the first success request with no token, a token that is not one, and another enterprise's token (401),
   and with a token of the enterprise that holds no permission (403).
 - Where the reference does not document a status the server must answer (`DEVIATIONS`), the answer is checked
@@ -327,6 +328,14 @@ class Probe:
             self.replay = request
         return response
 
+    def filtered(self, query: dict[str, Any], **request):
+        """A read with `query` in its query string, and again in a JSON body as the reference SDK sends it: both
+        answer 200 with the same body, which matches the reference."""
+        response = self.expect(200, query=query, **request)
+        as_body = self.expect(200, body=query, **request)
+        assert as_body.json() == response.json()
+        return response
+
 
 def every_filter(probe: Probe, **values: Any) -> dict[str, Any]:
     """Query parameters setting every one the reference documents for the operation (and no other)."""
@@ -384,7 +393,7 @@ def list_partners(w, p):
         filterByTrustOrg=False,
         allocationPoliciesEnabled=False,
     )
-    p.expect(200, query=filtered)
+    p.filtered(filtered)
     p.expect(400, query={"pageSize": "0"})
     p.expect(400, query={"ids": "not-a-uuid"})
 
@@ -410,7 +419,7 @@ def supported_currencies(w, p):
     p.acting(w.enterprise, w.auth)
     body = p.expect(200, query={"partnerIds": str(w.partner.pk)}).json()
     assert [c["currency"] for c in body["supportedCurrencies"][str(w.partner.pk)]] == ["tbtc"]
-    p.expect(200, query=every_filter(p, partnerIds=ids(w.partner.pk)))
+    p.filtered(every_filter(p, partnerIds=ids(w.partner.pk)))
     p.expect(400, query={"partnerIds": "not-a-uuid"})
 
 
@@ -431,7 +440,7 @@ def list_client_connections(w, p):
         names=[connection.name],
         partnerIds=ids(connection.partner_id),
     )
-    assert len(p.expect(200, query=filtered).json()["connections"]) == 1
+    assert len(p.filtered(filtered).json()["connections"]) == 1
     p.expect(400, query={"active": "maybe"})
 
 
@@ -510,7 +519,7 @@ def list_partner_connections(w, p):
         partnersConnectionIds=["pconn-1"],
         partnerIds=ids(connection.partner_id),
     )
-    assert len(p.expect(200, query=filtered).json()["connections"]) == 1
+    assert len(p.filtered(filtered).json()["connections"]) == 1
     p.expect(400, query={"clientIds": "not-a-uuid"})
 
 
@@ -601,7 +610,7 @@ def list_client_allocations(w, p):
         sortField="quantity",
         sortDirection="DESC",
     )
-    assert len(p.expect(200, query=filtered).json()["allocations"]) == 1
+    assert len(p.filtered(filtered).json()["allocations"]) == 1
     p.expect(400, query={"types": "gift"})
     p.expect(400, query={"createdBefore": "yesterday"})
 
@@ -622,7 +631,7 @@ def client_balances(w, p):
     filtered = every_filter(
         p, pageNumber=0, pageSize=10, connectionIds=ids(w.connection.pk), partnerIds=ids(w.partner.pk)
     )
-    assert list(p.expect(200, query=filtered).json()["networkBalances"]) == [str(w.connection.pk)]
+    assert list(p.filtered(filtered).json()["networkBalances"]) == [str(w.connection.pk)]
     p.expect(400, query={"pageSize": "0"})
     no_client = OrganizationFactory()
     LicenseFactory(organization=no_client)
@@ -651,7 +660,7 @@ def list_partner_allocations(w, p):
         sortField="updatedAt",
         sortDirection="ASC",
     )
-    assert len(p.expect(200, query=filtered).json()["allocations"]) == 1
+    assert len(p.filtered(filtered).json()["allocations"]) == 1
     p.expect(400, query={"statuses": "lost"})
 
 
@@ -713,7 +722,7 @@ def partner_balances(w, p):
         connectionIds=ids(w.connection.pk),
         partnersConnectionIds=["pconn-1"],
     )
-    assert list(p.expect(200, query=filtered).json()["networkBalances"]) == [str(w.connection.pk)]
+    assert list(p.filtered(filtered).json()["networkBalances"]) == [str(w.connection.pk)]
     p.expect(400, query={"clientIds": "not-a-uuid"})
 
 
@@ -794,7 +803,7 @@ def list_partner_settlements(w, p):
         updatedOnOrAfter=ago(1),
         updatedBefore=ago(-1),
     )
-    p.expect(200, query=filtered)
+    p.filtered(filtered)
     p.expect(400, query={"updatedBefore": "soon"})
 
 
@@ -814,7 +823,7 @@ def get_partner_settlement(w, p):
         pageNumber=0,
         pageSize=10,
     )
-    p.expect(200, ids=own, query=filtered)
+    p.filtered(filtered, ids=own)
     p.expect(400, ids=own, query={"pageSize": "0"})
     assert w.dispute and w.foreign_dispute
     disputed = p.expect(200, ids={"settlementId": w.pending["id"]}).json()
@@ -844,7 +853,7 @@ def list_client_settlements(w, p):
         counterpartyConnectionIds=ids(w.second_connection.pk),
         statuses=["completed"],
     )
-    p.expect(200, query=filtered)
+    p.filtered(filtered)
     p.expect(400, query={"statuses": "lost"})
 
 
@@ -853,7 +862,7 @@ def get_client_settlement(w, p):
     p.acting(w.enterprise, w.auth)
     own = {"settlementId": w.settled["id"]}
     assert [t["quantity"] for t in p.expect(200, ids=own).json()["settlementTransfers"]] == ["-30"]
-    p.expect(200, ids=own, query=every_filter(p, currencies=["tbtc"], pageNumber=0, pageSize=10))
+    p.filtered(every_filter(p, currencies=["tbtc"], pageNumber=0, pageSize=10), ids=own)
     p.expect(400, ids=own, query={"pageNumber": "-1"})
     p.expect(404, ids={"settlementId": w.foreign_settlement["id"]})  # only Globex's connection
     p.expect(404, ids={"settlementId": UNKNOWN})
@@ -883,7 +892,7 @@ def list_client_settlement_transfers(w, p):
         sortField="updatedAt",
         sortDirection="DESC",
     )
-    assert len(p.expect(200, query=filtered).json()["settlementTransfers"]) == 1
+    assert len(p.filtered(filtered).json()["settlementTransfers"]) == 1
     p.expect(400, query={"settlementTransferStatuses": "lost"})
 
 
@@ -976,7 +985,7 @@ def list_client_disputes(w, p):
     dispute = closed_dispute(w)
     assert [d["id"] for d in p.expect(200).json()["disputes"]] == [str(dispute.pk)]
     filtered = every_filter(p, **dispute_filters(w, dispute))
-    assert len(p.expect(200, query=filtered).json()["disputes"]) == 1
+    assert len(p.filtered(filtered).json()["disputes"]) == 1
     p.expect(400, query={"closed": "maybe"})
 
 
@@ -993,7 +1002,7 @@ def list_partner_disputes(w, p):
         showRetracted=True,
         clientIds=ids(w.client_record.pk),
     )
-    assert len(p.expect(200, query=filtered).json()["disputes"]) == 1
+    assert len(p.filtered(filtered).json()["disputes"]) == 1
     p.expect(400, query={"disputeIds": "not-a-uuid"})
 
 
