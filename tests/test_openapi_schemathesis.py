@@ -10,9 +10,12 @@ Database: pytest-django's `db` wraps each test in a transaction; every generated
 that is rolled back, so rows one example creates (members, API clients, keys) never leak into the next.
 
 Generation is derandomized (the same examples on every run), so a red run is reproducible and CI cannot flip
-between green and red on the same code.
+between green and red on the same code. A longer hunt runs the same test with more examples, or random ones:
+`SCHEMATHESIS_MAX_EXAMPLES=400` (CI keeps the default, 25) and `SCHEMATHESIS_RANDOM=1` (other examples on each run;
+pytest's `--hypothesis-seed=N` pins them, so a failure found that way can be repeated).
 """
 
+import os
 import uuid
 
 import hypothesis
@@ -225,9 +228,17 @@ def call_and_validate_rolled_back(case, headers: dict[str, str]) -> None:
             transaction.set_rollback(True)
 
 
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
+DERANDOMIZE = os.environ.get("SCHEMATHESIS_RANDOM", "") != "1"
+
+
 @schema.parametrize()
 @hypothesis.settings(
-    max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(hypothesis.HealthCheck)
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=DERANDOMIZE,
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
 )
 def test_api_conforms_to_its_schema(case, credentials, app_in_test_transaction):
     organization, _ = credentials
