@@ -173,11 +173,18 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class QueryBooleanField(serializers.BooleanField):
-    """A boolean query parameter: `true` or `false` (any case), nothing else; absent means "not filtered" (DRF's
-    BooleanField would read an absent parameter as false, as for an unticked HTML checkbox)."""
+class QueryValueMixin:
+    """A single-valued query parameter: given empty (`?sortField=`) it is refused, not read as absent (DRF's
+    reading of an HTML form's empty input)."""
 
-    default_empty_html = empty
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
+class QueryBooleanField(QueryValueMixin, serializers.BooleanField):
+    """A boolean query parameter: `true` or `false` (any case), nothing else; absent means "not filtered" (DRF's
+    BooleanField would read an absent parameter as false, as for an unticked HTML checkbox), given empty it is
+    refused."""
 
     def to_internal_value(self, data):
         value = str(data).lower()
@@ -204,13 +211,9 @@ class QueryTextField(serializers.CharField):
         super().__init__(**kwargs)
 
 
-class QueryValueMixin:
-    """A single-valued query parameter: given empty (`?sortField=`) it is refused, not read as absent (DRF's
-    reading of an HTML form's empty input)."""
-
-    def get_value(self, dictionary):
-        return dictionary.get(self.field_name, empty)
-
-
 class QueryChoiceField(QueryValueMixin, serializers.ChoiceField):
     pass
+
+
+class QueryIntegerField(QueryValueMixin, StrictIntegerField):
+    """An integer query parameter (a page's size or number): `?limit=` is refused, not read as the default."""
