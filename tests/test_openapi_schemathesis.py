@@ -42,8 +42,13 @@ _DOMAIN_REFUSALS = ["2xx", "401", "403", "404", "409", "422", "429"]
 # partner config (422) or no such partner (404).
 _NETWORK = "/api/network/v1/enterprises/{enterpriseId}"
 _NETWORK_DOMAIN_REFUSALS = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
+# A schema-violating request is refused with any of schemathesis's usual statuses, or with 413: a body over
+# DATA_UPLOAD_MAX_MEMORY_SIZE (a negative case may make a string megabytes long) is refused before it is read, as every
+# operation that reads a body documents (config.api.openapi_hooks.document_payload_too_large).
+_NEGATIVE_REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
 CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
     {
+        "checks": {"negative_data_rejection": {"expected-statuses": _NEGATIVE_REJECTIONS}},
         "operations": [
             *(
                 {
@@ -112,7 +117,7 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
                 "include-name": f"POST {_NETWORK}/clients/connections/signing",
                 "checks": {"positive_data_acceptance": {"expected-statuses": _NETWORK_DOMAIN_REFUSALS}},
             },
-        ]
+        ],
     }
 )
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=CONFIG)
@@ -255,6 +260,20 @@ def test_validation_error_locations_may_hold_list_indexes(credentials, app_in_te
         body={"name": "0", "permissions": [{}], "rate_limit_per_minute": 1}, media_type="application/json"
     )
     call_and_validate_rolled_back(case, headers_for(case, credentials))
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["POST /api/network/v2/enterprises/{enterpriseId}/partners/settlements", "POST /api/v1/api-clients"],
+)
+def test_a_body_too_large_is_a_refusal_of_negative_data(label):
+    """Found by the run above with 400 examples: a negative case whose `payload` broke its maxLength by megabytes was
+    refused with the documented 413, and the check took it for acceptance. Operations with their own check settings
+    keep this one."""
+    operation = next(op for op in (r.ok() for r in schema.get_all_operations()) if op.label == label)
+    assert "413" in operation.responses.status_codes
+    checks = schema.config.checks_config_for(operation=operation, phase="fuzzing")
+    assert "413" in checks.negative_data_rejection.expected_statuses
 
 
 # Hostile requests the generator does not make, on every operation that reads a body.
