@@ -30,3 +30,24 @@ def test_schema_declares_bearer_auth_and_both_error_shapes(client):
         "OrganizationErrorOutput"
     )
     assert {p["name"] for p in create_client["parameters"]} >= {"Requester-Organization-ID", "Target-Organization-ID"}
+
+
+def _email_properties(node, where="#"):
+    """(where, schema) of every property named like an email address, anywhere in the document."""
+    if isinstance(node, dict):
+        for name, value in (node.get("properties") or {}).items():
+            if name.lower().endswith("email") and isinstance(value, dict):
+                yield f"{where}/properties/{name}", value
+        for key, value in node.items():
+            yield from _email_properties(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _email_properties(value, f"{where}/{index}")
+
+
+def test_every_email_field_is_documented_as_an_email(client):
+    """Inputs and outputs alike: `format: email` tells clients (and generated ones) what the field holds."""
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    emails = dict(_email_properties(schema))
+    assert len(emails) >= 8  # invitations (in and out, both kinds), members, partner records (create, update, out)
+    assert {where: field.get("format") for where, field in emails.items()} == dict.fromkeys(emails, "email")

@@ -2,7 +2,7 @@
 
 import re
 
-from django.core.validators import RegexValidator
+from django.core.validators import EmailValidator, RegexValidator
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -37,6 +37,36 @@ class StrictCharField(serializers.CharField):
         except UnicodeEncodeError:
             self.fail("surrogate")
         return super().to_internal_value(data)
+
+
+class StrictEmailField(StrictCharField, serializers.EmailField):
+    """An email address in a JSON string, checked as Django checks one (documented as `format: email`).
+
+    StrictCharField's `invalid` (not a string) would otherwise also be the message of an address that is not one.
+    """
+
+    default_error_messages = {"invalid_email": "Enter a valid email address."}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        others = [validator for validator in self.validators if not isinstance(validator, EmailValidator)]
+        self.validators = [*others, EmailValidator(message=self.error_messages["invalid_email"])]
+
+
+class BlankAsNullMixin:
+    """ "" in the database (a field the record lacks) is null on the wire."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        value = super().to_representation(value)
+        return value or None
+
+
+class BlankAsNullEmailField(BlankAsNullMixin, serializers.EmailField):
+    """An email address read back (documented as `format: email`), or null where there is none."""
 
 
 class NameField(StrictCharField):
@@ -143,11 +173,18 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class QueryBooleanField(serializers.BooleanField):
-    """A boolean query parameter: `true` or `false` (any case), nothing else; absent means "not filtered" (DRF's
-    BooleanField would read an absent parameter as false, as for an unticked HTML checkbox)."""
+class QueryValueMixin:
+    """A single-valued query parameter: given empty (`?sortField=`) it is refused, not read as absent (DRF's
+    reading of an HTML form's empty input)."""
 
-    default_empty_html = empty
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
+class QueryBooleanField(QueryValueMixin, serializers.BooleanField):
+    """A boolean query parameter: `true` or `false` (any case), nothing else; absent means "not filtered" (DRF's
+    BooleanField would read an absent parameter as false, as for an unticked HTML checkbox), given empty it is
+    refused."""
 
     def to_internal_value(self, data):
         value = str(data).lower()
@@ -174,13 +211,9 @@ class QueryTextField(serializers.CharField):
         super().__init__(**kwargs)
 
 
-class QueryValueMixin:
-    """A single-valued query parameter: given empty (`?sortField=`) it is refused, not read as absent (DRF's
-    reading of an HTML form's empty input)."""
-
-    def get_value(self, dictionary):
-        return dictionary.get(self.field_name, empty)
-
-
 class QueryChoiceField(QueryValueMixin, serializers.ChoiceField):
     pass
+
+
+class QueryIntegerField(QueryValueMixin, StrictIntegerField):
+    """An integer query parameter (a page's size or number): `?limit=` is refused, not read as the default."""

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
-from config.api.fields import StrictIntegerField
+from config.api.fields import QueryIntegerField
 from config.api.validation import validated
 
 # Far beyond any real list, and small enough that offset + limit stays a 64-bit SQL integer.
@@ -25,15 +25,15 @@ def _query_data(request, view):
 
 
 class OffsetPageQuery(serializers.Serializer):
-    limit = StrictIntegerField(min_value=1, max_value=100, default=50, help_text="Items per page (1..100).")
-    offset = StrictIntegerField(min_value=0, max_value=MAX_OFFSET, default=0, help_text="Items to skip.")
+    limit = QueryIntegerField(min_value=1, max_value=100, default=50, help_text="Items per page (1..100).")
+    offset = QueryIntegerField(min_value=0, max_value=MAX_OFFSET, default=0, help_text="Items to skip.")
 
 
 class PageNumberQuery(serializers.Serializer):
-    pageNumber = StrictIntegerField(
+    pageNumber = QueryIntegerField(
         source="page_number", min_value=0, max_value=MAX_OFFSET // 500, default=0, help_text="0-based page number."
     )
-    pageSize = StrictIntegerField(
+    pageSize = QueryIntegerField(
         source="page_size", min_value=1, max_value=500, default=100, help_text="Items per page (1..500)."
     )
 
@@ -41,10 +41,10 @@ class PageNumberQuery(serializers.Serializer):
 class SeedPageNumberQuery(serializers.Serializer):
     """Seed 001's page-number parameters: the network dialect's names with its own bounds and defaults."""
 
-    pageNumber = StrictIntegerField(
+    pageNumber = QueryIntegerField(
         source="page_number", min_value=0, max_value=MAX_OFFSET // 100, default=0, help_text="0-based page number."
     )
-    pageSize = StrictIntegerField(
+    pageSize = QueryIntegerField(
         source="page_size", min_value=1, max_value=100, default=50, help_text="Items per page (1..100)."
     )
 

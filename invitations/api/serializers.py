@@ -9,7 +9,7 @@ from config.api.fields import (
     QueryListField,
     QueryTextField,
     StrictBooleanField,
-    StrictCharField,
+    StrictEmailField,
     StrictUUIDField,
 )
 from invitations.models import InvitationKind, InvitationStatus
@@ -18,7 +18,7 @@ from organizations.models import OrganizationConnectionStatus, Role
 
 
 class GuestInvitationCreateInput(serializers.Serializer):
-    email = StrictCharField(max_length=254, help_text="Where the invitation is sent.")
+    email = StrictEmailField(max_length=254, help_text="Where the invitation is sent.")
     expired_at = serializers.DateTimeField(help_text="When the link stops working: in the future, at most a year.")
     parent_organization_id = StrictUUIDField(
         required=False,
@@ -28,7 +28,7 @@ class GuestInvitationCreateInput(serializers.Serializer):
 
 
 class MemberInvitationCreateInput(serializers.Serializer):
-    email = StrictCharField(max_length=254, help_text="Where the invitation is sent (with or without an account).")
+    email = StrictEmailField(max_length=254, help_text="Where the invitation is sent (with or without an account).")
     role = serializers.ChoiceField(choices=Role.choices, help_text="Only an owner may invite to the owner role.")
     expired_at = serializers.DateTimeField(required=False, help_text="Default: in 7 days; at most a year.")
 
@@ -82,7 +82,7 @@ class GuestInvitationOutput(serializers.Serializer):
 
     id = serializers.UUIDField(read_only=True)
     kind = serializers.ChoiceField(choices=InvitationKind.choices, read_only=True)
-    email = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
     status = InvitationStatusField()
     expired_at = serializers.DateTimeField(read_only=True)
     archived = serializers.BooleanField(read_only=True)

@@ -10,10 +10,13 @@ Unknown body fields are ignored, as everywhere in this API (read-only fields suc
 from rest_framework import serializers
 
 from config.api.fields import (
+    BlankAsNullEmailField,
+    BlankAsNullMixin,
     QueryChoiceField,
     QueryListField,
     QueryTextField,
     StrictCharField,
+    StrictEmailField,
     StrictIntegerField,
     StrictUUIDField,
 )
@@ -21,10 +24,6 @@ from organization_partners import csv_import_export
 from organization_partners.models import SALES_AMOUNT_MAX, PartnerInvitationStatus, PartnerType
 from organization_partners.selectors import PARTNER_ORDER_FIELDS, PARTNER_SEARCH_FIELDS
 from organization_partners.services import COUNT_MAX, PROPERTY_VALUE_MAX
-
-
-class StrictEmailField(StrictCharField, serializers.EmailField):
-    """An email address in a JSON string (documented as `format: email`)."""
 
 
 class PropertiesField(serializers.DictField):
@@ -92,18 +91,6 @@ class OrganizationPartnerUpdateInput(OrganizationPartnerCreateInput):
     """Any subset of the create body's fields, by the same rules (a PATCH). null clears an optional field."""
 
 
-class BlankAsNullMixin:
-    """ "" in the database (a field the record lacks) is null on the wire."""
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-    def to_representation(self, value):
-        value = super().to_representation(value)
-        return value or None
-
-
 class BlankAsNullCharField(BlankAsNullMixin, serializers.CharField):
     pass
 
@@ -119,7 +106,7 @@ class OrganizationPartnerOutput(serializers.Serializer):
     company_name = serializers.CharField(help_text="Name of the partner company.")
     sales_amount = serializers.IntegerField(allow_null=True)
     partner_type = BlankAsNullChoiceField(choices=PartnerType.choices)
-    email = BlankAsNullCharField()
+    email = BlankAsNullEmailField()
     frequency = BlankAsNullCharField()
     payment_terms = BlankAsNullCharField()
     address = BlankAsNullCharField()

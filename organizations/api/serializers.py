@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from config.api.fields import NameField, StrictCharField, StrictIntegerField
+from config.api.fields import BlankAsNullEmailField, NameField, StrictCharField, StrictIntegerField
 from organizations.models import (
     API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE,
     ApiClient,
@@ -121,7 +121,7 @@ class MemberUpdateInput(serializers.Serializer):
 class MemberOutput(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     username = serializers.CharField(source="user.username")
-    email = serializers.CharField(source="user.email")
+    email = BlankAsNullEmailField(source="user.email", help_text="Null for an account without one.")
     role = serializers.ChoiceField(choices=Role.choices, read_only=True)
     permissions = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)

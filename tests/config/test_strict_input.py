@@ -111,6 +111,16 @@ def test_query_integers_are_ascii_digits(api, headers, query):
     assert response.json()["detail"][0]["code"] == "invalid"
 
 
+@pytest.mark.parametrize("path", ["members", "api-clients", "signing-keys"])
+@pytest.mark.parametrize("query", ["limit=", "offset=", "limit=&offset="])
+def test_a_page_parameter_given_empty_is_refused_not_read_as_the_default(api, headers, path, query):
+    """Found by schemathesis: `?limit=&offset=` answered the first page (the schema says integer)."""
+    response = api.get(f"/api/v1/{path}?{query}", **headers)
+
+    assert response.status_code == 422
+    assert {item["loc"][-1] for item in response.json()["detail"]} == {p.split("=")[0] for p in query.split("&")}
+
+
 def test_a_huge_offset_is_out_of_range_not_a_crash(api, headers):
     response = api.get("/api/v1/members?offset=999999999999999999", **headers)
 

@@ -95,6 +95,19 @@ def test_bad_input_is_422_naming_the_field_and_changes_nothing(api, headers, bod
     assert not Invitation.objects.exists()
 
 
+@pytest.mark.parametrize("url", ["/api/v1/guest-invitations", "/api/v1/member-invitations"])
+def test_an_address_that_is_not_an_email_is_refused_as_before(api, headers, url):
+    """The email is checked at the edge now that the schema says `format: email`, with the message it always had."""
+    body = {"email": "nope", "expired_at": future(), "role": "viewer"}
+
+    response = api.post(url, body, format="json", **headers)
+
+    assert response.status_code == 422
+    assert [(item["loc"], item["msg"]) for item in response.json()["detail"]] == [
+        (["body", "email"], "Enter a valid email address.")
+    ]
+
+
 def test_list_filters_orders_and_pages(api, organization, headers, invitee):
     b, _ = guest_invitation(organization, email="b@example.com", expired_at=in_days(3))
     guest_invitation(organization, email="a@example.com", expired_at=in_days(9))

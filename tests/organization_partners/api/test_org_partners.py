@@ -189,6 +189,17 @@ def test_bad_values_are_422_on_their_field(api, headers, field, value):
     assert set(locs(response)) == {("body", field)} or set(locs(response)) == {("body", field, "k")}
 
 
+def test_an_email_that_is_not_an_address_says_so(api, headers):
+    """It said "Not a valid string." (the strict string field's message for a number or a list)."""
+    response = post(api, {**SEED_003, "email": "nope"}, headers)
+    assert [(item["loc"], item["msg"]) for item in response.json()["detail"]] == [
+        (["body", "email"], "Enter a valid email address.")
+    ]
+    assert [item["msg"] for item in post(api, {**SEED_003, "email": 5}, headers).json()["detail"]] == [
+        "Not a valid string."
+    ]
+
+
 def test_unknown_and_read_only_fields_are_ignored(api, headers):
     forged = {"id": str(uuid.uuid4()), "invitation_status": "accepted", "guest_organization_id": str(uuid.uuid4())}
     response = post(api, {**SEED_003, **forged, "color": "blue"}, headers)

@@ -275,6 +275,16 @@ def test_change_a_members_role_and_remove_them(api, organization, headers):
     assert not Membership.objects.filter(pk=member.pk).exists()
 
 
+def test_a_members_email_is_an_address_or_null(api, organization, headers):
+    """The schema says `format: email`: an account made without an email (staff, in the shell) reads as null, not ""."""
+    with_email = MembershipFactory(organization=organization, user=UserFactory(email="erin@example.com"))
+    without = MembershipFactory(organization=organization, user=UserFactory(email=""))
+
+    emails = {item["id"]: item["email"] for item in api.get("/api/v1/members", **headers).json()["items"]}
+
+    assert (emails[str(with_email.pk)], emails[str(without.pk)]) == ("erin@example.com", None)
+
+
 def test_bad_role_is_422(api, organization, headers):
     member = MembershipFactory(organization=organization, role="viewer")
     bad_role = api.patch(f"/api/v1/members/{member.pk}", {"role": "god"}, format="json", **headers)

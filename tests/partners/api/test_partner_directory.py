@@ -61,7 +61,16 @@ def test_trust_org_filter_uses_the_license_before_a_client_exists(api, enterpris
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [({"ids": "nope"}, "ids"), ({"active": "yes"}, "active"), ({"pageSize": "0"}, "pageSize")],
+    [
+        ({"ids": "nope"}, "ids"),
+        ({"active": "yes"}, "active"),
+        ({"pageSize": "0"}, "pageSize"),
+        # Given empty, a boolean or a page parameter is refused, not read as absent (the schema says boolean/integer).
+        ({"active": ""}, "active"),
+        ({"filterByTrustOrg": ""}, "filterByTrustOrg"),
+        ({"pageSize": ""}, "pageSize"),
+        ({"pageNumber": ""}, "pageNumber"),
+    ],
 )
 def test_bad_filters_are_400(api, enterprise, auth, query, field):
     response = api.get(url(enterprise, "partners"), query, **auth)
