@@ -2,12 +2,43 @@
 them; the network dialect shows them as `name`). An allocation a business rule refuses is stored `released` with the
 refusal's message and code (ConnectionInactive, partners' PartnerInactive, CurrencyNotSupported, InsufficientFunds)."""
 
+import re
+
 from config.errors import Conflict, ObjectNotFound, UnprocessableEntity
+from partners.amounts import format_units
+
+# The ledger's shortfall message, in base units as the API has always said it (stored as a refused allocation's
+# reason, returned by the API); pages read it in whole units (`in_whole_units`).
+_SHORTFALL = "Insufficient {code} funds: {kind} balance {balance}, {needed} needed."
+_SHORTFALL_PATTERN = re.compile(
+    r"Insufficient (?P<code>[a-z0-9:]+) funds: (?P<kind>[a-z]+) balance (?P<balance>-?[0-9]+), "
+    r"(?P<needed>[0-9]+) needed\.",
+    re.ASCII,
+)
 
 
 class InsufficientFunds(UnprocessableEntity):
     code = "InsufficientFunds"
     default_message = "Insufficient funds."
+
+    @classmethod
+    def shortfall(cls, *, code: str, kind: str, balance: int, needed: int) -> "InsufficientFunds":
+        """The ledger's refusal of a posting that would take `needed` from a `kind` account holding `balance`."""
+        return cls(_SHORTFALL.format(code=code, kind=kind, balance=balance, needed=needed))
+
+
+def in_whole_units(message: str, *, decimals: int) -> str:
+    """A refusal's `message` as a page shows it: the ledger's shortfall amounts (base units, as stored and as the API
+    says them) in whole units of the currency, "Insufficient tbtc funds: available balance 0.25 tbtc, 0.99 tbtc
+    needed."; any other message as it is."""
+
+    def whole(match: re.Match) -> str:
+        code = match["code"]
+        balance = format_units(int(match["balance"]), decimals, code)
+        needed = format_units(int(match["needed"]), decimals, code)
+        return f"Insufficient {code} funds: {match['kind']} balance {balance}, {needed} needed."
+
+    return _SHORTFALL_PATTERN.sub(whole, message or "")
 
 
 class LedgerBalanceOverflow(UnprocessableEntity):
