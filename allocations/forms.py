@@ -1,6 +1,7 @@
 """Web forms of the allocation pages. They check the shape of the input; allocations.services.allocations decides
 the rest. Each signed request's form builds the request's fields (`AllocationFields`, `PartnerUpdateFields`)."""
 
+import re
 import uuid
 
 from django import forms
@@ -14,6 +15,7 @@ from partners.amounts import MAX_AMOUNT_DIGITS, format_units, parse_amount, pars
 from partners.models import Connection, Currency
 
 MAX_NOTES_LENGTH = 1000
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+", re.ASCII)  # base units may group thousands: 25,000,000
 
 
 UNIT_WHOLE, UNIT_BASE = "whole", "base"
@@ -88,7 +90,10 @@ class AllocationRequestForm(DomainErrorForm):
         currency = self.currencies[code]
         try:
             if unit == UNIT_BASE:
-                quantity = parse_amount(text.replace(",", "").replace("_", "").replace(" ", ""))
+                digits = text.replace("_", "").replace(" ", "")
+                if "," in digits and not _GROUPED.fullmatch(digits):
+                    raise ValueError(digits)
+                quantity = parse_amount(digits.replace(",", ""))
             else:
                 quantity = parse_units(text, currency.decimals)
         except ValueError as error:

@@ -39,16 +39,21 @@
 
       function convert() {
         var code = currency.value, places = decimals[code];
-        var text = input.value.replace(/[\s_,]/g, "");
+        var text = input.value.replace(/[\s_]/g, "");
         if (places === undefined || text === "") { return ["", false]; }
+        var whole = text.split(".")[0];
+        if (whole.indexOf(",") !== -1 && !/^\d{1,3}(,\d{3})+$/.test(whole)) {
+          return ["Use a point for decimals (0.25); commas only group thousands (1,000).", true];
+        }
+        text = text.replace(/,/g, "");
         var match, digits;
         if (unit.value === "base") {
           if (!/^\d+$/.test(text)) { return ["Base units are a whole number, such as 25000000.", true]; }
           digits = text.replace(/^0+(?=\d)/, "");
           var padded = digits.length > places ? digits : new Array(places - digits.length + 2).join("0") + digits;
-          var whole = padded.slice(0, padded.length - places) || "0";
+          var units = padded.slice(0, padded.length - places) || "0";
           var fraction = places ? padded.slice(padded.length - places).replace(/0+$/, "") : "";
-          return ["= " + group(whole.replace(/^0+(?=\d)/, "")) + (fraction ? "." + fraction : "") + " " + code, false];
+          return ["= " + group(units.replace(/^0+(?=\d)/, "")) + (fraction ? "." + fraction : "") + " " + code, false];
         }
         match = /^(\d*)(?:\.(\d*))?$/.exec(text);
         if (!match || (match[1] === "" && !match[2])) { return ["Type a number, such as 0.25.", true]; }
