@@ -44,7 +44,7 @@ class AllocationRequestForm(DomainErrorForm):
     )
     unit = forms.ChoiceField(
         label="Unit",
-        choices=[(UNIT_WHOLE, "Whole units (0.25)"), (UNIT_BASE, "Base units (an integer)")],
+        choices=[(UNIT_WHOLE, "whole units"), (UNIT_BASE, "base units")],
         initial=UNIT_WHOLE,
         widget=forms.Select(attrs={"data-amount-unit": ""}),
     )

@@ -67,7 +67,7 @@
         var result = convert();
         preview.textContent = result[0];
         preview.classList.toggle("amount-preview--error", result[1]);
-        form.querySelectorAll("tr[data-currency]").forEach(function (row) {
+        form.querySelectorAll("[data-currency]").forEach(function (row) {
           row.classList.toggle("is-current", row.getAttribute("data-currency") === currency.value);
         });
       }

@@ -83,7 +83,7 @@ def test_allocate_and_deallocate_and_see_the_balances_change(live_server, browse
     page.screenshot(path=SCREENSHOTS / "e2e_allocation_balances.png", full_page=True)
 
     page.get_by_role("link", name="Globex at Acme").first.click()
-    expect(page.get_by_test_id("connection-funds-table")).to_contain_text("0.25 btc")
+    expect(page.get_by_test_id("connection-funds-list")).to_contain_text("0.25 btc")
     page.get_by_role("link", name="Deallocate", exact=True).click()
     page.get_by_label("Currency").select_option("btc")
     page.get_by_label("Amount", exact=True).fill("2")

@@ -97,7 +97,7 @@ def test_allocating_a_quarter_tbtc_reads_in_whole_units_on_every_page(owner, con
     assert '<td class="num mono nowrap">0.75 tbtc</td><td class="num mono nowrap">0.25 tbtc</td>' in balances
     assert "25000000" not in balances
     page = text(owner.get(f"/network/connections/{connection.pk}"))
-    assert 'data-testid="connection-funds-table"' in page and "0.25 tbtc" in page
+    assert 'data-testid="connection-funds-list"' in page and "0.25 tbtc" in page
 
 
 def test_base_units_are_accepted_when_chosen(owner, connection):
