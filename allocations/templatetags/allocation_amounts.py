@@ -19,6 +19,13 @@ def reason(allocation) -> str:
     return in_whole_units(allocation.reason, decimals=allocation.currency.decimals)
 
 
+@register.filter
+def whole_units(message: str, currency=None) -> str:
+    """A stored refusal `message` with its InsufficientFunds amounts in whole units (of `currency` when given, else
+    of the currency the message names)."""
+    return in_whole_units(message, decimals=getattr(currency, "decimals", None))
+
+
 @register.simple_tag
 def connection_balances(connection) -> list[ConnectionFunds]:
     """`connection`'s funds per currency where it holds or reserves anything (the client's available beside them).
