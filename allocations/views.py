@@ -6,40 +6,66 @@ Thin: allocations.selectors read, allocations.services.allocations decides; a re
 and its page shows the reason as an error. Ids in URLs are scoped to the current organization (else 404).
 """
 
+import json
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 
-from allocations.errors import NetworkClientNotFound
+from allocations.errors import NetworkClientNotFound, in_whole_units
 from allocations.forms import AllocationFilterForm, AllocationRequestForm, PartnerDecisionForm
 from allocations.models import AllocationStatus, AllocationType
 from allocations.selectors import allocations as selectors
-from allocations.selectors.balances import client_balances
+from allocations.selectors.balances import client_balances, connection_funds
 from allocations.services import allocations as services
 from organizations.signing import signing_payload
 from organizations.web import SignedRequestView, scoped_or_404
 from partners import selectors as partner_selectors
+from partners.models import Currency
 from partners.views import WRITE, NetworkPageMixin, _page
 
-BAR_WIDTH = 400  # the chart's bar length in SVG user units, for the largest total
-BAR_X = 190  # where the bars start, after the labels (allocations/_chart.html)
+
+def _share(part: int, total: int) -> str:
+    """`part` of `total` as a percentage with one decimal ("37.5"), exact integer arithmetic (no float)."""
+    if total <= 0 or part <= 0:
+        return "0"
+    per_mille = (part * 1000 + total // 2) // total
+    return f"{per_mille // 10}.{per_mille % 10}"
 
 
-def _bars(rows: list[dict]) -> list[dict]:
-    """Each row (`available`, `held`) with the widths of its two bar segments, scaled to the largest total."""
-    largest = max((row["available"] + row["held"] for row in rows), default=0) or 1
-    for row in rows:
-        row["available_width"] = round(BAR_WIDTH * row["available"] / largest, 1)
-        row["held_width"] = round(BAR_WIDTH * row["held"] / largest, 1)
-        row["held_x"] = BAR_X + row["available_width"]
+def _bar_width(part: int, total: int) -> str:
+    """The width of a bar segment, in percent of its bar: its share, but never invisible when it is not 0."""
+    share = _share(part, total)
+    return "0.5" if part > 0 and share in ("0", "0.0") else share
+
+
+def _currency_rows(balances: dict, currencies: dict[str, Currency]) -> list[dict]:
+    """Per currency: the client's available and allocated funds, each a share of that currency's own total."""
+    rows = []
+    for code, balance in sorted(balances.items()):
+        total = balance.available + balance.held
+        rows.append(
+            {
+                "code": code,
+                "currency": currencies[code],
+                "available": balance.available,
+                "held": balance.held,
+                "total": total,
+                "available_share": _share(balance.available, total),
+                "held_share": _share(balance.held, total),
+                "available_width": _bar_width(balance.available, total),
+                "held_width": _bar_width(balance.held, total),
+            }
+        )
     return rows
 
 
 class BalancesView(NetworkPageMixin, TemplateView):
-    """Per currency: the client's available funds against what it allocated (held and reserved), and per
-    connection; bars in server-rendered SVG."""
+    """Per currency: the client's available funds against what it allocated (held and reserved), each bar scaled
+    to that currency's own total; per connection, its share of what the client allocated in the currency. The
+    exact figures are beside each bar (allocations/_chart.html)."""
 
     template_name = "allocations/balances.html"
 
@@ -53,20 +79,31 @@ class BalancesView(NetworkPageMixin, TemplateView):
             )
         except NetworkClientNotFound:
             return super().get_context_data(client=None, **kwargs)
-        currencies = _bars(
-            [{"code": code, "available": b.available, "held": b.held} for code, b in sorted(result.balances.items())]
-        )
-        connections = [
-            {"connection": connection, "code": code, "available": b.available, "held": b.held}
-            for connection in result.connections
-            for code, b in sorted(connection.balances.items())
-        ]
+        codes = set(result.balances) | {code for c in result.connections for code in c.balances}
+        currency_objects = {c.code: c for c in Currency.objects.filter(code__in=codes)}
+        currencies = _currency_rows(result.balances, currency_objects)
+        allocated = {row["code"]: row["held"] for row in currencies}  # all connections', whatever the page
+        connection_rows = []
+        for connection in result.connections:
+            for code, b in sorted(connection.balances.items()):
+                total = allocated.get(code, 0)
+                connection_rows.append(
+                    {
+                        "connection": connection,
+                        "code": code,
+                        "currency": currency_objects[code],
+                        "available": b.available,
+                        "held": b.held,
+                        "share": _share(b.available + b.held, total),
+                        "available_width": _bar_width(b.available, total),
+                        "held_width": _bar_width(b.held, total),
+                    }
+                )
         return super().get_context_data(
             client=result.client,
             currencies=currencies,
-            connection_rows=_bars(connections),
+            connection_rows=connection_rows,
             page_obj=page_obj,
-            bar_width=BAR_WIDTH,
             **kwargs,
         )
 
@@ -114,8 +151,26 @@ class AllocationCreateView(NetworkPageMixin, SignedRequestView):
         connections = partner_selectors.connection_list_for_client(enterprise=self.request.organization)
         return scoped_or_404(connections.select_related("partner__config"), self.kwargs["pk"])
 
+    @cached_property
+    def funds(self) -> dict:
+        """Per currency code the request may name, what is available and allocated: the partner's supported
+        currencies, and for a deallocation also any other one the connection holds (funds can always come back)."""
+        supported = list(self.connection.partner.config.supported_currencies.order_by("code"))
+        funds = connection_funds(connection=self.connection, currencies=supported)
+        codes = {currency.code for currency in supported}
+        if self.type_ == AllocationType.DEALLOCATION:
+            codes |= {code for code, row in funds.items() if row.held or row.reserved}
+        return {code: row for code, row in funds.items() if code in codes}
+
     def get_form_kwargs(self) -> dict:
-        return {"connection": self.connection}
+        # What the request may move, as far as the page knows: step 1 refuses more before a signature is asked for.
+        field = "available" if self.type_ == AllocationType.ALLOCATION else "held"
+        return {
+            "connection": self.connection,
+            "type_": self.type_,
+            "currencies": [row.currency for row in self.funds.values()],
+            "limits": {code: getattr(row, field) for code, row in self.funds.items()},
+        }
 
     def signing_payload(self, form: AllocationRequestForm) -> str:
         return services.allocation_signing_payload(
@@ -135,7 +190,8 @@ class AllocationCreateView(NetworkPageMixin, SignedRequestView):
         allocation = self.object
         label = allocation.get_type_display()
         if allocation.status == AllocationStatus.RELEASED:
-            messages.error(self.request, f"{label} refused: {allocation.reason}")
+            reason = in_whole_units(allocation.reason, decimals=allocation.currency.decimals)
+            messages.error(self.request, f"{label} refused: {reason}")
         elif allocation.status == AllocationStatus.RESERVED:
             messages.info(self.request, f"{label} reserved: {allocation.reason}")
         else:
@@ -145,7 +201,14 @@ class AllocationCreateView(NetworkPageMixin, SignedRequestView):
         return reverse("allocations:allocation", kwargs={"pk": self.object.pk})
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(connection=self.connection, type=self.type_, **kwargs)
+        return super().get_context_data(
+            connection=self.connection,
+            type=self.type_,
+            funds=list(self.funds.values()),
+            # for the live conversion of the amount (static/js/app.js): the page works without it
+            decimals_json=json.dumps({code: row.currency.decimals for code, row in self.funds.items()}),
+            **kwargs,
+        )
 
 
 class DeallocationCreateView(AllocationCreateView):

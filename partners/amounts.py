@@ -110,6 +110,7 @@ class AmountField(models.DecimalField):
 # --- whole units, for people (pages, emails, the admin) -------------------------------------------------------------
 
 _UNITS = re.compile(r"(-)?([0-9][0-9,]*)(?:\.([0-9]*))?", re.ASCII)
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+", re.ASCII)
 
 
 def format_units(quantity: int | Decimal, decimals: int, code: str = "", *, signed: bool = False) -> str:
@@ -127,10 +128,14 @@ def format_units(quantity: int | Decimal, decimals: int, code: str = "", *, sign
 
 def parse_units(text: str, decimals: int) -> int:
     """Whole units typed by a person ("0.25", "1,000.5", "-3") as base units; ValueError when it is not a number,
-    has more decimals than the currency, or exceeds 78 digits. Separators are commas, the decimal mark a point."""
+    has more decimals than the currency (never rounded), or exceeds 78 digits. The decimal mark is a point; commas
+    only group thousands ("0,25" is refused, not read as 25)."""
     match = _UNITS.fullmatch((text or "").strip().replace(" ", "").replace("_", ""))
     if match is None or (match.group(3) is not None and not match.group(3) and not match.group(2)):
         raise ValueError("Type a number, such as 0.25 or 1,000.")
+    if "," in match.group(2) and not _GROUPED.fullmatch(match.group(2)):
+        # "0,25" or "1,5" is a decimal comma somewhere else: refused rather than read as 25 or 15
+        raise ValueError("Use a point for decimals (0.25); commas only group thousands (1,000).")
     sign, whole, fraction = match.group(1), match.group(2).replace(",", ""), match.group(3) or ""
     if len(fraction) > decimals:
         raise ValueError(f"This currency has {decimals} decimal places at most.")

@@ -21,7 +21,7 @@ from allocations.errors import NetworkClientNotFound
 from allocations.models import AccountKind, LedgerAccount
 from organizations.models import Organization
 from partners.errors import PartnerNotFound
-from partners.models import Connection, NetworkClient, Partner
+from partners.models import Connection, Currency, NetworkClient, Partner
 from partners.selectors import (
     connection_list_for_client,
     connection_list_for_partner,
@@ -161,3 +161,33 @@ def partner_balances(
             if account.owner_id == partner.pk and account.kind == AccountKind.PARTNER
         }
     return result
+
+
+@dataclass
+class ConnectionFunds:
+    """One currency's funds around a connection, as its allocate / deallocate pages and its page show them."""
+
+    currency: Currency
+    available: int = 0  # the client's available funds: what it may allocate (to any of its connections)
+    held: int = 0  # allocated to this connection and cleared: what a deallocation may take back
+    reserved: int = 0  # on this connection, waiting for the partner's answer
+
+
+def connection_funds(*, connection: Connection, currencies: list[Currency] = ()) -> dict[str, ConnectionFunds]:
+    """Per currency code, the client's available funds and `connection`'s held and reserved funds: every currency
+    with an account among them, and `currencies` (e.g. the partner's supported ones) even at 0. One query. The
+    caller has scoped `connection` to the enterprise (partners.selectors.connection_list_for_client)."""
+    funds = {currency.code: ConnectionFunds(currency=currency) for currency in currencies}
+    accounts = LedgerAccount.objects.filter(
+        Q(owner_id=connection.client_id, kind=AccountKind.AVAILABLE)
+        | Q(owner_id=connection.network_account_id, kind__in=CONNECTION_KINDS)
+    )
+    for account in accounts.select_related("currency").order_by("currency__code", "id"):
+        row = funds.setdefault(account.currency.code, ConnectionFunds(currency=account.currency))
+        if account.kind == AccountKind.AVAILABLE:
+            row.available = int(account.balance)
+        elif account.kind == AccountKind.HELD:
+            row.held = int(account.balance)
+        else:
+            row.reserved = int(account.balance)
+    return dict(sorted(funds.items()))

@@ -78,9 +78,7 @@ def _post(*, kind: str, lines: list[Line], memo: str, created_by) -> LedgerTrans
         balance = int(accounts[ref].balance)
         balances[ref] = balance + delta
         if balances[ref] < 0 and ref.kind != AccountKind.EXTERNAL:
-            raise InsufficientFunds(
-                f"Insufficient {ref.currency.code} funds: {ref.kind} balance {balance}, {-delta} needed."
-            )
+            raise InsufficientFunds.shortfall(code=ref.currency.code, kind=ref.kind, balance=balance, needed=-delta)
         if abs(balances[ref]) >= _BALANCE_LIMIT:  # NUMERIC(78,0) could not store it: refuse before writing
             raise LedgerBalanceOverflow(
                 f"The amount is too large: the {ref.currency.code} {ref.kind} balance would have more than "

@@ -1,4 +1,5 @@
-"""Amounts of settlements for people: whole units of the currency, from the reader's side."""
+"""Amounts of settlements for people: whole units of the currency, from the reader's side. The plain `units`
+filter is partners' (`{% load amounts %}`, partners/templatetags/amounts.py)."""
 
 from django import template
 
@@ -23,12 +24,6 @@ def transfer_amount(transfer, client=None) -> str:
     """ "+0.25 tbtc" (gains) or "-0.25 tbtc" (losses), from `client`'s side (the connection's when None)."""
     currency = transfer.currency
     return format_units(side_quantity(transfer, client), currency.decimals, currency.code, signed=True)
-
-
-@register.filter
-def units(quantity, currency) -> str:
-    """`{{ amount|units:currency }}`: base units as whole units of `currency` ("1,000.5 tbtc")."""
-    return format_units(quantity, currency.decimals, currency.code)
 
 
 RECENT_TRANSFERS = 5

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
-from allocations.errors import InsufficientFunds, LedgerBalanceOverflow, LedgerImbalanced
+from allocations.errors import InsufficientFunds, LedgerBalanceOverflow, LedgerImbalanced, in_whole_units
 from allocations.models import EXTERNAL_OWNER, AccountKind, AccountRef, LedgerAccount, LedgerEntry, LedgerTransaction
 from allocations.selectors.ledger import account_balance, ledger_differences
 from allocations.services.ledger import Line, ledger_post, retry_on_conflict, transfer
@@ -97,6 +97,21 @@ def test_overdrawing_is_refused_and_writes_nothing(client_id, tbtc):
         )
     assert account_balance(available(client_id, tbtc)) == 100
     assert LedgerTransaction.objects.count() == 1
+
+
+def test_the_shortfall_message_keeps_base_units_and_pages_read_it_in_whole_units(client_id, tbtc):
+    """The message the API returns (and a refused allocation stores) is unchanged; pages rewrite its amounts."""
+    deposit(client_id, tbtc, 25_000_000)
+    with pytest.raises(InsufficientFunds) as refused:
+        ledger_post(
+            kind="allocation",
+            lines=transfer(source=available(client_id, tbtc), destination=held(uuid.uuid4(), tbtc), amount=99_000_000),
+        )
+    assert refused.value.message == "Insufficient tbtc funds: available balance 25000000, 99000000 needed."
+    assert in_whole_units(refused.value.message, decimals=tbtc.decimals) == (
+        "Insufficient tbtc funds: available balance 0.25 tbtc, 0.99 tbtc needed."
+    )
+    assert in_whole_units("The connection is inactive.", decimals=8) == "The connection is inactive."
 
 
 def test_ledger_verify_finds_a_tampered_balance(client_id, tbtc, capsys):

@@ -169,7 +169,7 @@ def test_settle_dispute_close_finalize_and_see_the_balances(live_server, browser
     look(acme, "incoming-settlements-final")
 
     globex.goto(f"{base}/network/balances")
-    expect(globex.get_by_test_id("connection-balances")).to_contain_text("70000000")
+    expect(globex.get_by_test_id("connection-balances")).to_contain_text("0.7 tbtc")
     recent = globex.get_by_test_id("balances-settlements")
     expect(recent).to_contain_text("day-2")
     expect(recent).to_contain_text("-0.25 tbtc")

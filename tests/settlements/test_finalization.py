@@ -9,6 +9,7 @@ from allocations.models import AccountKind, AccountRef, LedgerEntry
 from allocations.services.ledger import ledger_post, transfer
 from settlements.models import Settlement, SettlementTransfer
 from settlements.services.finalization import settlement_finalize, settlements_due_claim
+from tests.partners.pages.conftest import sign_in
 from tests.settlements.conftest import allocate, cutoff, fund_partner, held, partner_account, settlement_body, v1, v2
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def create_v2(api, partner, auth, key, amounts):
 
 
 def test_a_shortfall_at_finalization_fails_that_transfer_and_the_rest_completes(
-    api, zero_windows, partner_auth, partner_key, connection, second_connection, tbtc
+    api, client, zero_windows, partner_auth, partner_key, connection, second_connection, tbtc
 ):
     allocate(connection, tbtc, 100)
     allocate(second_connection, tbtc, 100)
@@ -55,8 +56,11 @@ def test_a_shortfall_at_finalization_fails_that_transfer_and_the_rest_completes(
 
     transfers = {t.connection_id: t for t in SettlementTransfer.objects.filter(settlement=settlement)}
     assert transfers[connection.pk].status == "failed"
-    assert "holds 50 allocated, 80 needed" in transfers[connection.pk].reason
+    assert "holds 50 allocated, 80 needed" in transfers[connection.pk].reason  # base units, as the API says it
     assert transfers[second_connection.pk].status == "completed"
+    sign_in(client, zero_windows.enterprise)
+    page = client.get(f"/network/incoming/settlements/{settlement.pk}").text
+    assert "holds 0.0000005 tbtc allocated, 0.0000008 tbtc needed." in page  # whole units on the partner's page
     assert held(connection, tbtc) == 50 and held(second_connection, tbtc) == 50
     assert partner_account(zero_windows, tbtc) == 50
     assert Settlement.objects.get(pk=settlement.pk).status == "completed"

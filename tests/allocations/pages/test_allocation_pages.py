@@ -33,7 +33,10 @@ ALLOCATIONS = "/network/allocations"
 
 @pytest.fixture
 def btc(db):
-    return CurrencyFactory(code="btc")
+    currency = CurrencyFactory(code="btc")  # the seeded btc (8 decimals), given 2 here: 1000 base units = 10 btc
+    currency.decimals = 2
+    currency.save(update_fields=["decimals"])
+    return currency
 
 
 @pytest.fixture
@@ -59,12 +62,20 @@ def rows(page: str, testid: str) -> list[str]:
     return [row for row in re.findall(r"<tr>(.*?)</tr>", table, re.S) if 'class="empty"' not in row]
 
 
-def request_allocation(client, connection, kind="allocate", quantity="300", currency="btc", password=DEFAULT_PASSWORD):
-    """Steps 1 and 2 of the form; returns (step 2 response, final response)."""
+def amounts(row: str) -> list[str]:
+    """The amount cells of a table row, as shown."""
+    return re.findall(r'<td class="num mono nowrap">([^<]+)</td>', row)
+
+
+def request_allocation(
+    client, connection, kind="allocate", quantity="300", currency="btc", password=DEFAULT_PASSWORD, unit="base"
+):
+    """Steps 1 and 2 of the form (the quantity in base units unless `unit` is "whole"); returns (step 2 response,
+    final response)."""
     url = f"/network/connections/{connection.pk}/{kind}"
     first = client.get(url)
     fields = dict(re.findall(r'<input type="hidden" name="(client_external_id|nonce)" value="([^"]+)"', first.text))
-    data = {**fields, "currency": currency, "quantity": quantity, "notes": "", "step": "payload"}
+    data = {**fields, "currency": currency, "quantity": quantity, "unit": unit, "notes": "", "step": "payload"}
     step2 = client.post(url, data)
     final = client.post(
         url, {**data, "step": "sign", "sign-method": "custodial", "sign-signature": "", "sign-password": password}
@@ -84,36 +95,35 @@ def test_allocate_then_deallocate_through_the_pages(owner, connection):
     assert "Allocation cleared." in owner.get(response["Location"]).text
 
     balances = owner.get(BALANCES).text
-    assert [re.findall(r'<td class="num mono">(\d+)</td>', row) for row in rows(balances, "balances")] == [
-        ["700", "300"]
-    ]
-    assert (
-        'class="bar-chart__available"' in balances and "style=" not in balances.split("<svg", 1)[1].split("</svg>")[0]
-    )
+    assert [amounts(row) for row in rows(balances, "balances")] == [["7 btc", "3 btc"]]
+    assert 'class="bar-chart__available"' in balances and "style=" not in balances
 
     _, response = request_allocation(owner, connection, kind="deallocate", quantity="100")
     assert response.status_code == 302
     assert Allocation.objects.filter(type=AllocationType.DEALLOCATION, status=AllocationStatus.CLEARED).count() == 1
     balances = owner.get(BALANCES).text
-    assert [re.findall(r'<td class="num mono">(\d+)</td>', row) for row in rows(balances, "balances")] == [
-        ["800", "200"]
-    ]
+    assert [amounts(row) for row in rows(balances, "balances")] == [["8 btc", "2 btc"]]
 
 
 def test_a_refused_allocation_shows_its_reason(owner, connection):
-    _, response = request_allocation(owner, connection, quantity="5000")
+    connection.active = False  # the page does not check it: the server refuses (ConnectionInactive)
+    connection.save()
+    _, response = request_allocation(owner, connection, quantity="500")
 
     allocation = Allocation.objects.get()
-    assert allocation.status == AllocationStatus.RELEASED
+    assert (allocation.status, allocation.reason_code) == (AllocationStatus.RELEASED, "ConnectionInactive")
     page = owner.get(response["Location"]).text
-    assert '<p class="field-error" data-testid="reason">' in page
-    assert "Released" in page
+    assert 'data-testid="refused"' in page and "Refused: nothing moved." in page
+    assert re.search(r'class="alert alert--error" data-testid="reason">', page)
+    assert "Released by the partner" not in page
 
 
 def test_inline_errors_keep_the_request_unsent(owner, connection):
     step2, _ = request_allocation(owner, connection, quantity="012")
     assert step2.status_code == 200
     assert "Give a whole number of base units" in step2.text
+    step2, _ = request_allocation(owner, connection, quantity="0.255", unit="whole")
+    assert "This currency has 2 decimal places at most." in step2.text
 
     step2, final = request_allocation(owner, connection, password="wrong password")
     assert final.status_code == 200
@@ -154,7 +164,11 @@ def test_the_history_filters_and_pages(owner, enterprise, connection, btc):
     for n in range(3):
         request_allocation(owner, connection, quantity=str(10 + n))
     request_allocation(owner, connection, kind="deallocate", quantity="5")
-    request_allocation(owner, connection, quantity="99999")  # refused: released
+    connection.active = False
+    connection.save()
+    request_allocation(owner, connection, quantity="7")  # refused by the server: released
+    connection.active = True
+    connection.save()
 
     def count(query=""):
         response = owner.get(f"{ALLOCATIONS}{query}")
@@ -228,7 +242,7 @@ def test_the_dashboard_pages_through_many_connections(owner, enterprise, connect
     names = re.findall(r'<a href="/network/connections/[^"]+">([^<]+)</a>', first + second)
     assert sorted(names) == sorted(["Main at Bravo", *(f"Extra {n:02}" for n in range(29))])
     # the totals count every connection, not only the page's
-    assert [re.findall(r'<td class="num mono">(\d+)</td>', row) for row in rows(second, "balances")] == [["966", "34"]]
+    assert [amounts(row) for row in rows(second, "balances")] == [["9.66 btc", "0.34 btc"]]
 
 
 def test_staff_see_allocations_read_only_in_the_admin(client, owner, connection):
@@ -352,7 +366,7 @@ def test_allocate_with_a_pasted_signature(client, enterprise, connection):
     key = SigningKeyFactory(organization=enterprise)
     url = f"/network/connections/{connection.pk}/allocate"
     hidden = dict(re.findall(r'name="(client_external_id|nonce)" value="([^"]+)"', client.get(url).text))
-    data = {**hidden, "currency": "btc", "quantity": "250", "notes": "Q3 collateral"}
+    data = {**hidden, "currency": "btc", "quantity": "2.5", "unit": "whole", "notes": "Q3 collateral"}
     step2 = client.post(url, {**data, "step": "payload"})
     payload = html.unescape(re.search(r'data-testid="payload">(.*?)</pre>', step2.text, re.S).group(1))
     assert json.loads(payload)["notes"] == "Q3 collateral"
