@@ -84,9 +84,20 @@ class DomainErrorForm(forms.Form):
 
     A `ValidationFailed` item goes to the field it names (see `_leaf`); other errors go to the field
     `domain_error_fields` maps their class to, or to the top of the form.
+
+    `user_required` names the fields the person must fill although the form field is `required=False` because the
+    service checks them (its message, with the other errors at once): the page does not call them "(optional)"
+    (`includes/field.html`) and their inputs say `aria-required="true"`.
     """
 
     domain_error_fields: dict[type[DomainError], str] = {}
+    user_required: frozenset[str] = frozenset()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.user_required:
+            if name in self.fields:
+                self.fields[name].widget.attrs.setdefault("aria-required", "true")
 
     def add_domain_error(self, error: DomainError) -> None:
         if isinstance(error, ValidationFailed) and error.errors:
