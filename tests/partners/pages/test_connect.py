@@ -105,7 +105,9 @@ def test_step_two_shows_the_exact_payload_and_keeps_the_secret_out_of_the_sessio
 
     assert response.status_code == 200
     payload = expected_payload(enterprise, partner, data)
-    exact = re.search(r'<pre class="key" id="sign-payload" data-testid="payload">(.*?)</pre>', response.text, re.S)
+    exact = re.search(
+        r'<div id="sign-payload"><pre class="key" data-testid="payload">(.*?)</pre></div>', response.text, re.S
+    )
     assert exact.group(1).replace("&quot;", '"') == payload
     # shown masked: the exact payload is inside a closed "Show secrets" <details> (and what "Copy payload" copies)
     masked = re.search(r'<pre class="key payload-masked" data-testid="payload-masked">(.*?)</pre>', response.text, re.S)
