@@ -76,19 +76,21 @@ def acme_prime(live_server):
     from invitations.services import guest_invitation_create
     from organizations.services import custodial_key_enable
     from tests.factories.organizations import DEFAULT_PASSWORD
-    from tests.factories.partners import PartnerFactory
+    from tests.factories.partners import ConnectionFactory, PartnerFactory
     from tests.invitations.conftest import in_days
 
     owner = MembershipFactory(role=Role.OWNER, user__username="alice", organization__name="Acme Exchange")
     acme = owner.organization
     LicenseFactory(organization=acme, product=LicenseProduct.NETWORK)
-    PartnerFactory(enterprise=acme, name="Acme Prime")
+    acme_partner = PartnerFactory(enterprise=acme, name="Acme Prime")
     custodial_key_enable(organization=acme, user=owner.user, actor_role=Role.OWNER, password=DEFAULT_PASSWORD)
     OrganizationPartnerFactory(organization=acme, company_name="Globex Corporation International Holdings")
     guest_invitation_create(
         organization=acme, email="buyers@umbrella-retail-international.example", expired_at=in_days(7)
     )
     bravo = PartnerFactory(name="Bravo Markets")
+    # a connection of Acme's as a client, named with its partner (shown once, not "… at Bravo Markets at Bravo Markets")
+    ConnectionFactory(client=acme_partner.client, partner=bravo, name="Acme at Bravo Markets")
     return bravo
 
 
@@ -114,6 +116,8 @@ def test_the_changed_pages_fit_a_phone_and_keep_their_actions_at_desktop_width(l
         "/network/incoming/allocations",
         "/network/incoming/settlements",
     ]
+    connection = acme_prime.connections.get()
+    paths += [f"/network/connections/{connection.pk}", f"/network/connections/{connection.pk}/allocate"]
     for viewport in (PHONE, DESKTOP):
         context = browser.new_context(viewport=viewport)
         page = context.new_page()
@@ -127,6 +131,10 @@ def test_the_changed_pages_fit_a_phone_and_keep_their_actions_at_desktop_width(l
         connect_step_two(page, live_server.url, acme_prime)
         widths["connect, step 2"] = page.evaluate("document.documentElement.scrollWidth")
         assert {path: width for path, width in widths.items() if width > viewport["width"]} == {}
+
+        page.goto(f"{live_server.url}/network/connections/{connection.pk}/allocate")
+        header = page.locator(".card__header", has=page.locator("#request-title")).inner_text()
+        assert header.count("Bravo Markets") == 1, header  # the name says it; nothing adds "at Bravo Markets"
 
         if viewport is DESKTOP:
             page.goto(f"{live_server.url}/partners")
