@@ -158,7 +158,7 @@ class SignedRequestForm(DomainErrorForm):
         help_text="The hex signature of the payload above, made with one of the organization's signing keys.",
         widget=forms.TextInput(attrs={"class": "mono", "spellcheck": "false", "autocomplete": "off"}),
     )
-    password = _password_field("Your password (to sign with the custodial key)")
+    password = _password_field()  # shown under the heading "Sign with the custodial key"
 
     def __init__(self, *args, request, organization, payload: str, secrets=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
