@@ -24,7 +24,8 @@ class GuestInvitationForm(DomainErrorForm):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     expired_at = forms.DateField(
         label="Valid until (UTC)",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # An <input type="date"> takes only YYYY-MM-DD: the locale's format would leave the default day blank.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="The link works until the end of this day; at most a year from now.",
     )
     parent_organization = forms.ChoiceField(
@@ -34,7 +35,9 @@ class GuestInvitationForm(DomainErrorForm):
     )
 
     def __init__(self, *args, organization: Organization, **kwargs) -> None:
-        kwargs.setdefault("initial", {"expired_at": (datetime.now(UTC) + timedelta(days=14)).date()})
+        # FormView passes initial={} (so a setdefault would never apply): the default day goes under what it gives.
+        default = {"expired_at": (datetime.now(UTC) + timedelta(days=14)).date()}
+        kwargs["initial"] = {**default, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         children = list(organization.children.order_by("name", "id"))
         if children:

@@ -76,6 +76,8 @@ class PartnerForm(DomainErrorForm):
     optional seed-001 ones. `organization` and `partner` (when changing one) let it report the service's errors
     together with its own: a page never shows one error, then another after the fix."""
 
+    user_required = frozenset(REQUIRED_COLUMNS)  # required=False only so that the service reports them all at once
+
     company_name = _text("Company name", max_length=100)
     sales_amount = _text(
         "Sales amount", max_length=20, help_text="Annual sales with this partner, a whole number.", inputmode="numeric"

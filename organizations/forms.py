@@ -1,5 +1,7 @@
 """Web forms. They check the shape of the input; the services decide the business rules and say what is wrong."""
 
+import json
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
@@ -101,6 +103,7 @@ def _password_field(label: str = "Your password") -> forms.CharField:
 class CustodialKeyEnableForm(DomainErrorForm):
     """Enabling the custodial key: the owner confirms with their password (under the re-entered password budget)."""
 
+    user_required = frozenset({"password"})
     password = _password_field()
 
     def __init__(self, *args, request, **kwargs) -> None:
@@ -130,10 +133,18 @@ class SignedRequestForm(DomainErrorForm):
             partners_services.connection_create(..., payload=payload, signature=form.cleaned_data["signature"])
 
     The page's service still verifies the signature against the payload (a pasted one may be wrong).
+
+    With a custodial key the custodial method comes first and is the default, pasting stays the other choice; each
+    method's field is in its own group (`sign_panels`), and static/js/app.js shows only the chosen method's group.
+    `secrets` are values inside the payload that the person typed into password boxes (a connection token): the page
+    shows the payload with them masked (`masked_payload`) and the exact payload only when asked.
     """
 
     PASTE, CUSTODIAL = "paste", "custodial"
+    MASK = "••••••••"
     domain_error_fields = {Forbidden: "password", CustodialKeyMissing: "method"}
+    # Each is needed for its method (the other method's field stays empty); clean() says which is missing.
+    user_required = frozenset({"signature", "password"})
 
     method = forms.ChoiceField(
         label="How to sign",
@@ -147,11 +158,12 @@ class SignedRequestForm(DomainErrorForm):
         help_text="The hex signature of the payload above, made with one of the organization's signing keys.",
         widget=forms.TextInput(attrs={"class": "mono", "spellcheck": "false", "autocomplete": "off"}),
     )
-    password = _password_field("Your password (to sign with the custodial key)")
+    password = _password_field()  # shown under the heading "Sign with the custodial key"
 
-    def __init__(self, *args, request, organization, payload: str, **kwargs) -> None:
+    def __init__(self, *args, request, organization, payload: str, secrets=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.request, self.organization, self.payload = request, organization, payload
+        self.secrets = [secret for secret in secrets if secret]
         self.user = request.user
         self.custodial_key = selectors.custodial_key_active(organization=organization)
         if self.custodial_key is None:
@@ -159,7 +171,36 @@ class SignedRequestForm(DomainErrorForm):
             self.fields["method"].widget = forms.HiddenInput()
             del self.fields["password"]
         else:
+            self.fields["method"].choices = [
+                (self.CUSTODIAL, "Sign with the custodial key"),
+                (self.PASTE, "Paste a signature"),
+            ]
+            self.fields["method"].initial = self.CUSTODIAL
+            self.fields["method"].widget.attrs["data-sign-method"] = ""
             self.fields["password"].help_text = password_attempts_help()
+
+    @property
+    def sign_panels(self) -> list[tuple[str, str, forms.BoundField]]:
+        """The methods' groups in the order offered: (method, heading, its field)."""
+        if not self.custodial_available:
+            return [(self.PASTE, "", self["signature"])]
+        return [
+            (self.CUSTODIAL, "Sign with the custodial key", self["password"]),
+            (self.PASTE, "Paste a signature", self["signature"]),
+        ]
+
+    @property
+    def chosen_method(self) -> str:
+        return self["method"].value() or self.PASTE
+
+    @property
+    def masked_payload(self) -> str:
+        """The payload with each secret's JSON string (quotes included, so no other text is touched) replaced by a
+        mask. Only what is shown changes: the payload signed is `payload`."""
+        masked = self.payload
+        for secret in self.secrets:
+            masked = masked.replace(json.dumps(secret, ensure_ascii=False), json.dumps(self.MASK, ensure_ascii=False))
+        return masked
 
     @property
     def custodial_available(self) -> bool:

@@ -84,9 +84,20 @@ class DomainErrorForm(forms.Form):
 
     A `ValidationFailed` item goes to the field it names (see `_leaf`); other errors go to the field
     `domain_error_fields` maps their class to, or to the top of the form.
+
+    `user_required` names the fields the person must fill although the form field is `required=False` because the
+    service checks them (its message, with the other errors at once): the page does not call them "(optional)"
+    (`includes/field.html`) and their inputs say `aria-required="true"`.
     """
 
     domain_error_fields: dict[type[DomainError], str] = {}
+    user_required: frozenset[str] = frozenset()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.user_required:
+            if name in self.fields:
+                self.fields[name].widget.attrs.setdefault("aria-required", "true")
 
     def add_domain_error(self, error: DomainError) -> None:
         if isinstance(error, ValidationFailed) and error.errors:
@@ -198,7 +209,9 @@ class SignedRequestView(OrganizationRequiredMixin, TemplateResponseMixin, Contex
         except DomainError as error:
             details.add_domain_error(error)
             return self.render_step(1, details)
-        signing = self.get_signing_form(payload, data=request.POST if step == "sign" else None)
+        signing = self.get_signing_form(
+            payload, data=request.POST if step == "sign" else None, secrets=self.payload_secrets(details)
+        )
         if step != "sign" or not signing.is_valid():
             return self.render_step(2, details, signing)
         try:
@@ -217,12 +230,21 @@ class SignedRequestView(OrganizationRequiredMixin, TemplateResponseMixin, Contex
         self.add_success_message()
         return redirect(self.get_success_url())
 
-    def get_signing_form(self, payload: str, data=None):
+    def payload_secrets(self, form: DomainErrorForm) -> list[str]:
+        """What step 1 took in password boxes (a connection token, an API secret): step 2 shows the payload with
+        them masked until the person asks to see them."""
+        return [
+            value
+            for name, field in form.fields.items()
+            if isinstance(field.widget, forms.PasswordInput) and isinstance(value := form.cleaned_data.get(name), str)
+        ]
+
+    def get_signing_form(self, payload: str, data=None, secrets=()):
         from organizations.forms import SignedRequestForm  # organizations.forms imports this module (DomainErrorForm)
 
         request = self.request
         return SignedRequestForm(
-            data, request=request, organization=request.organization, payload=payload, prefix="sign"
+            data, request=request, organization=request.organization, payload=payload, secrets=secrets, prefix="sign"
         )
 
     def render_step(self, step: int, details: DomainErrorForm, signing=None) -> HttpResponse:

@@ -61,8 +61,15 @@ class NetworkPageMixin(OrganizationRequiredMixin):
     def can_write(self) -> bool:
         return WRITE in self.request.membership.permissions
 
+    @cached_property
+    def is_network_partner(self) -> bool:
+        """Whether the enterprise is a network partner: the section's partner tabs show only then."""
+        return selectors.partner_find(enterprise=self.request.organization) is not None
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(can_write_network=self.can_write, **kwargs)
+        return super().get_context_data(
+            can_write_network=self.can_write, is_network_partner=self.is_network_partner, **kwargs
+        )
 
 
 def _page(request: HttpRequest, queryset):

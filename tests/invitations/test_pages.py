@@ -51,6 +51,12 @@ def test_the_list_shows_invitations_and_the_form_sends_one(client, host_owner, h
     assert Invitation.objects.filter(email="second@example.com", organization=host).exists()
 
 
+def test_the_date_field_shows_its_default_two_weeks_ahead(client, host_owner):
+    day = (timezone.now() + timedelta(days=14)).date().isoformat()
+
+    assert f'<input type="date" name="expired_at" value="{day}"' in client.get(LIST).text
+
+
 def test_inline_errors_for_a_bad_email_and_a_past_day(client, host_owner):
     response = client.post(LIST, {"email": "nope", "expired_at": "2001-01-01"})
     assert response.status_code == 200

@@ -63,3 +63,39 @@ def test_a_network_page_marks_only_the_network_link_current(client, path):
     client.force_login(membership.user)
 
     assert current_links(client.get(path).text) == ["Network"]
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [
+        ("/", "Overview"),
+        ("/partners", "Partners"),
+        ("/partners/new", "Partners"),
+        ("/partners/import", "Partners"),
+        ("/organizations/invitations", "Invitations"),
+        ("/organizations/connections", "Connected organizations"),
+        ("/organizations/api-clients", "API clients"),
+        ("/organizations/signing-keys", "Signing keys"),
+        ("/organizations/members", "Members"),
+        ("/network/", "Network"),
+        ("/network/connections/new", "Network"),
+        ("/network/incoming/settlements", "Network"),  # a partner-… URL name once lit "Partners" too
+        ("/network/settlements", "Network"),
+    ],
+)
+def test_one_link_is_current_on_each_page(client, path, current):
+    membership = MembershipFactory(role=Role.OWNER)
+    client.force_login(membership.user)
+
+    assert current_links(client.get(path).text) == [current]
+
+
+def test_a_page_of_another_section_with_a_similar_url_name_lights_nothing(rf):
+    from django.template import Context, Template
+    from django.urls import resolve
+
+    request = rf.get("/network/connections")
+    request.resolver_match = resolve("/network/connections")  # view name "network:connections"
+    template = Template('{% load nav %}<a{% current_if "org-connections" "connections" %}>x</a>')
+
+    assert template.render(Context({"request": request})) == "<a>x</a>"

@@ -1,5 +1,7 @@
 """The custodial key on the signing keys page, and the reusable signing form (on a test-only page)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -113,7 +115,9 @@ def test_without_a_custodial_key_the_form_shows_the_payload_and_only_takes_a_pas
 
     page = client.get(PAGE).text
 
-    assert '<pre class="key" data-testid="payload">{&quot;partnerId&quot;' in page
+    assert '<div id="form-payload"><pre class="key" data-testid="payload">{&quot;partnerId&quot;' in page
+    assert 'data-copy="#form-payload" data-copy-exact' in page  # the payload's copy button
+    assert "payload-masked" not in page  # nothing secret in it: shown as it is
     assert 'name="signature"' in page
     assert 'name="password"' not in page
     assert "Sign with the custodial key" not in page
@@ -249,3 +253,79 @@ def test_an_owner_deactivating_the_custodial_signing_key_disables_custodial_sign
     assert "deactivated" in response.text
     custodial.refresh_from_db()
     assert (custodial.active, custodial.private_key, custodial.signing_key.active) == (False, None, False)
+
+
+# --- what the signing form asks for (issue 15: required fields, the method that applies, secrets masked) ----------
+
+OPTIONAL = '<span class="optional">(optional)</span>'
+
+
+def test_the_custodial_password_is_marked_required(client):
+    # required=False only so that the service says "Enter your password."; the page must not call it optional.
+    signed_in(client, Role.OWNER)
+
+    page = client.get(URL).text
+
+    assert re.search(r'<label for="id_custodial_password">Your password</label>', page)
+    assert 'aria-required="true"' in re.search(r'<input[^>]*id="id_custodial_password"[^>]*>', page).group(0)
+
+
+@signing_page
+def test_without_a_custodial_key_the_signature_is_required_and_no_method_is_offered(client):
+    signed_in(client, Role.OPERATOR)
+
+    page = client.get(PAGE).text
+
+    assert OPTIONAL not in page
+    assert 'aria-required="true"' in re.search(r'<input[^>]*name="signature"[^>]*>', page).group(0)
+    assert "data-sign-panel" not in page and "data-sign-panels" not in page
+
+
+@signing_page
+def test_with_a_custodial_key_it_comes_first_chosen_and_each_method_has_its_own_group(client):
+    member = signed_in(client, Role.OPERATOR)
+    enable_for(member.organization)
+
+    page = client.get(PAGE).text
+
+    radios = re.findall(r'<input type="radio" name="method" value="(\w+)"[^>]*>', page)
+    assert radios == ["custodial", "paste"]
+    custodial_radio = re.search(r'<input type="radio" name="method" value="custodial"[^>]*>', page).group(0)
+    assert "checked" in custodial_radio and "data-sign-method" in custodial_radio
+    panels = re.findall(r'<fieldset class="sign-panel" data-sign-panel="(\w+)"', page)
+    assert panels == ["custodial", "paste"]  # app.js shows the chosen one; without script both, each headed
+    custodial_group = page[page.index('data-sign-panel="custodial"') : page.index('data-sign-panel="paste"')]
+    assert 'name="password"' in custodial_group and 'name="signature"' not in custodial_group
+    assert OPTIONAL not in page
+
+
+@signing_page
+def test_choosing_paste_again_keeps_paste_chosen(client):
+    member = signed_in(client, Role.OPERATOR)
+    enable_for(member.organization)
+
+    page = client.post(PAGE, {"method": "paste", "signature": ""}).text
+
+    assert "checked" in re.search(r'<input type="radio" name="method" value="paste"[^>]*>', page).group(0)
+    assert "Paste the signature of the payload." in page
+
+
+def test_the_masked_payload_hides_each_secret_value_and_nothing_else():
+    from django.test import RequestFactory
+
+    from organizations.forms import SignedRequestForm
+
+    member = MembershipFactory(role=Role.OPERATOR)
+    request = RequestFactory().get("/")
+    request.user = member.user
+    payload = '{"name":"a","connectionKey":{"apiKey":"a","apiSecret":"s\\"é"},"nonce":"na"}'
+
+    form = SignedRequestForm(
+        request=request, organization=member.organization, payload=payload, secrets=['s"é', "", "a"]
+    )
+
+    assert (
+        form.masked_payload
+        == '{"name":"••••••••","connectionKey":{"apiKey":"••••••••","apiSecret":"••••••••"},"nonce":"na"}'
+    )
+    assert form.payload == payload  # what is signed does not change

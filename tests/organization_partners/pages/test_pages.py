@@ -3,11 +3,13 @@ permissions, other tenants' ids, a host's read-only view of a connected guest, C
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from organization_partners.csv_import_export import REQUIRED_COLUMNS
 from organization_partners.models import OrganizationPartner
 from organizations.models import OrganizationConnectionStatus, Role
 from tests.factories.organization_partners import OrganizationPartnerFactory
@@ -372,3 +374,19 @@ def test_invite_a_partner_from_the_list(client, acme):
     client.force_login(viewer.user)
     assert client.post(reverse("partner-invite", args=[partner.pk])).status_code == 403
     assert "Invite<span" not in client.get(LIST).text
+
+
+def labels(page: str) -> dict[str, bool]:
+    """Each field label of the page: whether it says "(optional)"."""
+    found = re.findall(r'<label for="id_(\w+)">[^<]*(<span class="optional">\(optional\)</span>)?</label>', page)
+    return {name: bool(optional) for name, optional in found}
+
+
+def test_the_form_marks_the_seed_003_fields_required_and_only_the_others_optional(client, acme):
+    # The form fields are required=False so that the service reports every error at once (issue 15, finding 4).
+    page = client.get("/partners/new").text
+
+    optional = {name for name, is_optional in labels(page).items() if is_optional}
+    assert optional == {"code", "timezone", "customer_count", "properties"}
+    assert set(labels(page)) >= set(REQUIRED_COLUMNS)
+    assert page.count('aria-required="true"') == len(REQUIRED_COLUMNS)

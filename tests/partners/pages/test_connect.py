@@ -105,11 +105,20 @@ def test_step_two_shows_the_exact_payload_and_keeps_the_secret_out_of_the_sessio
 
     assert response.status_code == 200
     payload = expected_payload(enterprise, partner, data)
-    shown = re.search(r'<pre class="key" data-testid="payload">(.*?)</pre>', response.text, re.S).group(1)
-    assert shown.replace("&quot;", '"') == payload
+    exact = re.search(
+        r'<div id="sign-payload"><pre class="key" data-testid="payload">(.*?)</pre></div>', response.text, re.S
+    )
+    assert exact.group(1).replace("&quot;", '"') == payload
+    # shown masked: the exact payload is inside a closed "Show secrets" <details> (and what "Copy payload" copies)
+    masked = re.search(r'<pre class="key payload-masked" data-testid="payload-masked">(.*?)</pre>', response.text, re.S)
+    assert masked.group(1).replace("&quot;", '"') == payload.replace(f'"{SECRET}"', '"••••••••"').replace(
+        f'"{data["apiKey"]}"', '"••••••••"'
+    )  # every value typed into a password box
+    assert '<details class="payload-reveal" data-testid="payload-reveal">' in response.text
+    assert 'data-copy="#sign-payload" data-copy-exact' in response.text
     # the secret travels on as a hidden input of the form being submitted, and nowhere else
     assert f'<input type="hidden" name="apiSecret" value="{SECRET}"' in response.text
-    assert response.text.count(SECRET) == 2  # the hidden input and the payload shown to sign
+    assert response.text.count(SECRET) == 2  # the hidden input and the exact payload behind "Show secrets"
     assert SECRET not in str(dict(owner_client.session.items()))
     assert response.headers["Cache-Control"].startswith("max-age=0, no-cache, no-store")
     assert_nothing_written()

@@ -348,6 +348,9 @@ def test_the_connection_and_balances_pages_list_the_settlement_transfers(client_
         assert f'href="/network/settlements/{settlement.pk}"' in table
 
 
-def test_the_settlement_tabs_show_in_the_network_section(client_page):
+def test_the_settlement_tabs_show_in_the_network_section(client_page, partner_page):
     page = client_page.get("/network/").text
+    assert 'href="/network/settlements"' in page
+    assert 'href="/network/incoming/settlements"' not in page  # the partner tabs are for network partners only
+    page = partner_page.get("/network/").text
     assert 'href="/network/settlements"' in page and 'href="/network/incoming/settlements"' in page
