@@ -21,6 +21,7 @@ import uuid
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -295,6 +296,8 @@ def _form_page(model_admin, request, form: FundingForm):
         **model_admin.admin_site.each_context(request),
         "title": "Fund a network client or a partner",
         "form": form,
+        # The form laid out by the admin's own fieldset template, as on a change form.
+        "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}, model_admin=model_admin),
         "media": model_admin.media + form.media,
         "balances": [
             (account.currency.code, _units(account.balance, account.currency), f"{int(account.balance):,}")
@@ -377,12 +380,12 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
-    list_display = ["id", "name", "kind", "currency", "balance_units", "updated_at"]
-    list_display_links = ["id", "name"]
+    # The name holds the owner, kind and currency; the filters still select by kind and currency.
+    list_display = ["name", "balance_units", "updated_at", "id"]
     list_filter = ["kind", "currency"]
     search_fields = ["=id", "=owner_id", "currency__code"]
     ordering = ["id"]
-    fields = ["id", "name", "kind", "owner_id", "currency", "balance_units", "created_at", "updated_at"]
+    fields = ["id", "name", "kind", "owner_id", "currency", "balance_detail", "created_at", "updated_at"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -393,17 +396,21 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
         return str(account)
 
     @admin.display(description="Balance", ordering="balance")
-    def balance_units(self, account):
+    def balance_units(self, account) -> str:
+        return _units(account.balance, account.currency)
+
+    @admin.display(description="Balance")
+    def balance_detail(self, account):
         return _units_with_base(account.balance, account.currency)
 
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "transaction", "account_name", "amount_units", "created_at"]
+    list_display = ["id", "account_name", "amount_units", "transaction", "created_at"]
     list_filter = ["account__kind", "account__currency", "transaction__kind"]
     search_fields = ["=transaction__id", "=account__owner_id", "=account__id"]
     ordering = ["-id"]
-    fields = ["id", "transaction", "account_name", "amount_units", "created_at"]
+    fields = ["id", "transaction", "account_name", "amount_detail", "created_at"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -414,7 +421,11 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         return _entry_account(entry)
 
     @admin.display(description="Amount", ordering="amount")
-    def amount_units(self, entry):
+    def amount_units(self, entry) -> str:
+        return format_units(entry.amount, entry.account.currency.decimals, entry.account.currency.code, signed=True)
+
+    @admin.display(description="Amount")
+    def amount_detail(self, entry):
         return _units_with_base(entry.amount, entry.account.currency)
 
 
@@ -425,7 +436,8 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 class AllocationAdmin(ReadOnlyAdmin):
     """Allocations and deallocations as the network recorded them: signed requests are never edited by hand."""
 
-    list_display = ["created_at", "type", "status", "client", "partner", "connection", "quantity_units"]
+    # The quantity (with its currency) before the parties, whose names are long: it stays in view at 1366 px.
+    list_display = ["created_at", "type", "status", "quantity_units", "client_name", "connection"]
     list_display_links = ["created_at"]
     list_filter = ["type", "status", "currency", "created_at"]
     search_fields = [
@@ -443,6 +455,10 @@ class AllocationAdmin(ReadOnlyAdmin):
     @admin.display(description="Quantity", ordering="quantity")
     def quantity_units(self, allocation) -> str:
         return _units(allocation.quantity, allocation.currency)
+
+    @admin.display(description="Client", ordering="client__enterprise__name")
+    def client_name(self, allocation) -> str:
+        return allocation.client.enterprise.name
 
     def get_fields(self, request, obj=None):
         fields = [field.name for field in Allocation._meta.fields]

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from partners.amounts import AmountField
+from partners.amounts import AmountField, format_units
 from partners.models import Connection, Currency, NetworkClient, Partner
 
 # The owner of the external accounts: the world outside the network, where deposits come from and withdrawals go.
@@ -173,7 +173,9 @@ class LedgerEntry(models.Model):
         indexes = [models.Index(fields=["account", "id"], name="ledger_entry_account")]
 
     def __str__(self) -> str:
-        return f"{self.amount} → {self.account}"
+        # Not the account's name: that is a query per entry where the entries are listed (the admin's inline).
+        currency = self.account.currency
+        return f"Entry {self.id}: {format_units(self.amount, currency.decimals, currency.code, signed=True)}"
 
 
 class AllocationType(models.TextChoices):
