@@ -116,6 +116,10 @@ def test_the_admin_renders_under_the_policy(live_server, watched):
         "/admin/organizations/organization/add/",
         "/admin/organizations/apiclient/",
         "/admin/auth/user/",
+        "/admin/allocations/ledgertransaction/funding/",
+        "/admin/allocations/ledgeraccount/",
+        "/admin/allocations/ledgerentry/",
+        "/admin/allocations/allocation/",
     ]:
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
