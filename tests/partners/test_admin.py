@@ -127,3 +127,22 @@ def test_trust_organizations_read_as_the_brand_spells_them(staff):
         assert "BitGo Trust" in page and "Bitgo" not in page
     assert TrustOrg.BITGO_TRUST.label == "BitGo Trust"
     assert all(choice.label == choice.value for choice in TrustOrg)
+
+
+def test_reverting_a_config_from_its_history_writes_one_row(staff):
+    enterprise = OrganizationFactory(name="Acme")
+    staff.post(reverse("admin:partners_partnerconfig_add"), config_form(enterprise))
+    config = PartnerConfig.objects.get(enterprise=enterprise)
+    staff.post(
+        reverse("admin:partners_partnerconfig_change", args=[config.pk]),
+        config_form(enterprise, trust_org="BitGo Germany"),
+    )
+    first = config.history.order_by("history_date").first()
+
+    url = reverse("admin:partners_partnerconfig_simple_history", args=[config.pk, first.history_id])
+    response = staff.post(url, config_form(enterprise))
+
+    assert response.status_code == 302
+    assert [h.history_type for h in config.history.order_by("history_date")] == ["+", "~", "~"]
+    config.refresh_from_db()
+    assert config.trust_org == "BitGo Trust"
