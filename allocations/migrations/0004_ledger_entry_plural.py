@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('allocations', '0003_allocation'),
+        ("allocations", "0003_allocation"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='ledgerentry',
-            options={'verbose_name_plural': 'ledger entries'},
+            name="ledgerentry",
+            options={"verbose_name_plural": "ledger entries"},
         ),
     ]

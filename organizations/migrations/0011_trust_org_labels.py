@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organizations', '0010_signing_key_public_key_unique'),
+        ("organizations", "0010_signing_key_public_key_unique"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='license',
-            name='trust_org',
-            field=models.CharField(choices=[('BitGo Trust', 'BitGo Trust'), ('BitGo New York', 'BitGo New York'), ('BitGo Germany', 'BitGo Germany'), ('BitGo Switzerland', 'BitGo Switzerland'), ('BitGo Europe ApS', 'BitGo Europe ApS'), ('Frankfurt DE Trust', 'Frankfurt DE Trust'), ('BitGo Singapore', 'BitGo Singapore'), ('BitGo Korea', 'BitGo Korea'), ('BitGo Custody MENA FZE', 'BitGo Custody MENA FZE'), ('BitGo India', 'BitGo India'), ('BitGo Sister Trust 1', 'BitGo Sister Trust 1')], default='BitGo Trust', max_length=64),
+            model_name="license",
+            name="trust_org",
+            field=models.CharField(
+                choices=[
+                    ("BitGo Trust", "BitGo Trust"),
+                    ("BitGo New York", "BitGo New York"),
+                    ("BitGo Germany", "BitGo Germany"),
+                    ("BitGo Switzerland", "BitGo Switzerland"),
+                    ("BitGo Europe ApS", "BitGo Europe ApS"),
+                    ("Frankfurt DE Trust", "Frankfurt DE Trust"),
+                    ("BitGo Singapore", "BitGo Singapore"),
+                    ("BitGo Korea", "BitGo Korea"),
+                    ("BitGo Custody MENA FZE", "BitGo Custody MENA FZE"),
+                    ("BitGo India", "BitGo India"),
+                    ("BitGo Sister Trust 1", "BitGo Sister Trust 1"),
+                ],
+                default="BitGo Trust",
+                max_length=64,
+            ),
         ),
     ]

@@ -4,25 +4,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0004_connection_nonce_unique_per_partner'),
+        ("partners", "0004_connection_nonce_unique_per_partner"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalpartnerconfig',
-            name='trust_org',
-            field=models.CharField(choices=[('BitGo Trust', 'BitGo Trust'), ('BitGo New York', 'BitGo New York'), ('BitGo Germany', 'BitGo Germany'), ('BitGo Switzerland', 'BitGo Switzerland'), ('BitGo Europe ApS', 'BitGo Europe ApS'), ('Frankfurt DE Trust', 'Frankfurt DE Trust'), ('BitGo Singapore', 'BitGo Singapore'), ('BitGo Korea', 'BitGo Korea'), ('BitGo Custody MENA FZE', 'BitGo Custody MENA FZE'), ('BitGo India', 'BitGo India'), ('BitGo Sister Trust 1', 'BitGo Sister Trust 1')], max_length=64),
+            model_name="historicalpartnerconfig",
+            name="trust_org",
+            field=models.CharField(
+                choices=[
+                    ("BitGo Trust", "BitGo Trust"),
+                    ("BitGo New York", "BitGo New York"),
+                    ("BitGo Germany", "BitGo Germany"),
+                    ("BitGo Switzerland", "BitGo Switzerland"),
+                    ("BitGo Europe ApS", "BitGo Europe ApS"),
+                    ("Frankfurt DE Trust", "Frankfurt DE Trust"),
+                    ("BitGo Singapore", "BitGo Singapore"),
+                    ("BitGo Korea", "BitGo Korea"),
+                    ("BitGo Custody MENA FZE", "BitGo Custody MENA FZE"),
+                    ("BitGo India", "BitGo India"),
+                    ("BitGo Sister Trust 1", "BitGo Sister Trust 1"),
+                ],
+                max_length=64,
+            ),
         ),
         migrations.AlterField(
-            model_name='networkclient',
-            name='trust_org',
-            field=models.CharField(choices=[('BitGo Trust', 'BitGo Trust'), ('BitGo New York', 'BitGo New York'), ('BitGo Germany', 'BitGo Germany'), ('BitGo Switzerland', 'BitGo Switzerland'), ('BitGo Europe ApS', 'BitGo Europe ApS'), ('Frankfurt DE Trust', 'Frankfurt DE Trust'), ('BitGo Singapore', 'BitGo Singapore'), ('BitGo Korea', 'BitGo Korea'), ('BitGo Custody MENA FZE', 'BitGo Custody MENA FZE'), ('BitGo India', 'BitGo India'), ('BitGo Sister Trust 1', 'BitGo Sister Trust 1')], max_length=64),
+            model_name="networkclient",
+            name="trust_org",
+            field=models.CharField(
+                choices=[
+                    ("BitGo Trust", "BitGo Trust"),
+                    ("BitGo New York", "BitGo New York"),
+                    ("BitGo Germany", "BitGo Germany"),
+                    ("BitGo Switzerland", "BitGo Switzerland"),
+                    ("BitGo Europe ApS", "BitGo Europe ApS"),
+                    ("Frankfurt DE Trust", "Frankfurt DE Trust"),
+                    ("BitGo Singapore", "BitGo Singapore"),
+                    ("BitGo Korea", "BitGo Korea"),
+                    ("BitGo Custody MENA FZE", "BitGo Custody MENA FZE"),
+                    ("BitGo India", "BitGo India"),
+                    ("BitGo Sister Trust 1", "BitGo Sister Trust 1"),
+                ],
+                max_length=64,
+            ),
         ),
         migrations.AlterField(
-            model_name='partnerconfig',
-            name='trust_org',
-            field=models.CharField(choices=[('BitGo Trust', 'BitGo Trust'), ('BitGo New York', 'BitGo New York'), ('BitGo Germany', 'BitGo Germany'), ('BitGo Switzerland', 'BitGo Switzerland'), ('BitGo Europe ApS', 'BitGo Europe ApS'), ('Frankfurt DE Trust', 'Frankfurt DE Trust'), ('BitGo Singapore', 'BitGo Singapore'), ('BitGo Korea', 'BitGo Korea'), ('BitGo Custody MENA FZE', 'BitGo Custody MENA FZE'), ('BitGo India', 'BitGo India'), ('BitGo Sister Trust 1', 'BitGo Sister Trust 1')], max_length=64),
+            model_name="partnerconfig",
+            name="trust_org",
+            field=models.CharField(
+                choices=[
+                    ("BitGo Trust", "BitGo Trust"),
+                    ("BitGo New York", "BitGo New York"),
+                    ("BitGo Germany", "BitGo Germany"),
+                    ("BitGo Switzerland", "BitGo Switzerland"),
+                    ("BitGo Europe ApS", "BitGo Europe ApS"),
+                    ("Frankfurt DE Trust", "Frankfurt DE Trust"),
+                    ("BitGo Singapore", "BitGo Singapore"),
+                    ("BitGo Korea", "BitGo Korea"),
+                    ("BitGo Custody MENA FZE", "BitGo Custody MENA FZE"),
+                    ("BitGo India", "BitGo India"),
+                    ("BitGo Sister Trust 1", "BitGo Sister Trust 1"),
+                ],
+                max_length=64,
+            ),
         ),
     ]
