@@ -47,16 +47,12 @@ from allocations.services import funding
 from config.errors import DomainError
 from organizations.web import DomainErrorForm
 from partners.admin import ReadOnlyAdmin
-from partners.amounts import MAX_AMOUNT_DIGITS, format_amount, format_units, parse_amount, parse_units
+from partners.amounts import MAX_AMOUNT_DIGITS, format_units, parse_amount, parse_units
 from partners.models import Currency, NetworkClient, Partner
 
 FUNDING_PERMISSION = "allocations.add_ledgertransaction"
 CONFIRM_SECONDS = 15 * 60  # how long a funding confirmation page may wait for its click
 _BASE_UNITS = re.compile(r"(?P<digits>.*?)\s*base(?:\s+units?)?", re.IGNORECASE)
-
-
-def _amount(value) -> str:
-    return format_amount(value) if value is not None else "-"
 
 
 def _units(quantity, currency: Currency) -> str:
