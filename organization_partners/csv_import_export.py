@@ -423,7 +423,7 @@ def _same_record_errors(
     name, no code), are each an error naming the other lines: writing them would lose a row or duplicate a record."""
     for rows in claims.values():
         for row in rows if len(rows) > 1 else ():
-            others = ", ".join(str(other.line) for other in rows if other is not row)
+            others = ", ".join([str(other.line) for other in rows if other is not row][:5])
             row.errors.append(
                 FieldError(
                     "email",
@@ -434,7 +434,7 @@ def _same_record_errors(
             )
     for rows in new_records.values():
         for row in rows if len(rows) > 1 else ():
-            others = ", ".join(str(other.line) for other in rows if other is not row)
+            others = ", ".join([str(other.line) for other in rows if other is not row][:5])
             row.errors.append(
                 FieldError(
                     "email",
