@@ -12,11 +12,11 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from partners.amounts import AmountField
-from partners.models import Currency
+from partners.amounts import AmountField, format_units
+from partners.models import Connection, Currency, NetworkClient, Partner
 
 # The owner of the external accounts: the world outside the network, where deposits come from and withdrawals go.
 EXTERNAL_OWNER = uuid.UUID("00000000-0000-0000-0000-000000000000")
@@ -49,7 +49,61 @@ class AccountRef(NamedTuple):
     currency: Currency
 
 
+# The names an account is read by (`account_label`), as subqueries on its owner id: one query lists any number of
+# accounts with their owners' names. `owner` is the path of the owner id (`"account__owner_id"` from an entry).
+OWNER_NAME_FIELDS = (
+    "client_name",
+    "partner_name",
+    "connection_name",
+    "connection_client_name",
+    "connection_partner_name",
+)
+
+
+def owner_name_annotations(owner: str = "owner_id", prefix: str = "") -> dict[str, Subquery]:
+    connections = Connection.objects.filter(network_account_id=OuterRef(owner)).order_by()
+    return {
+        f"{prefix}client_name": Subquery(
+            NetworkClient.objects.filter(pk=OuterRef(owner)).values("enterprise__name")[:1]
+        ),
+        f"{prefix}partner_name": Subquery(Partner.objects.filter(pk=OuterRef(owner)).values("name")[:1]),
+        f"{prefix}connection_name": Subquery(connections.values("name")[:1]),
+        f"{prefix}connection_client_name": Subquery(connections.values("client__enterprise__name")[:1]),
+        f"{prefix}connection_partner_name": Subquery(connections.values("partner__name")[:1]),
+    }
+
+
+def account_label(*, kind: str, currency_code: str, names: dict) -> str:
+    """How a person reads an account: its owner (the client's organization, the partner, the connection and its two
+    parties, or the world outside), its kind and its currency: "Globex Trading · available · tbtc"."""
+    missing = "(unknown owner)"
+    if kind == AccountKind.EXTERNAL:
+        owner = "Outside the network"
+    elif kind == AccountKind.AVAILABLE:
+        owner = names.get("client_name") or missing
+    elif kind == AccountKind.PARTNER:
+        owner = f"{names.get('partner_name') or missing} (partner)"
+    elif names.get("connection_name"):
+        owner = (
+            f"Connection “{names['connection_name']}” "
+            f"({names.get('connection_client_name')} → {names.get('connection_partner_name')})"
+        )
+    else:
+        owner = missing
+    label = AccountKind(kind).label.lower() if kind in AccountKind.values else kind
+    return f"{owner} · {label} · {currency_code}"
+
+
+class LedgerAccountQuerySet(models.QuerySet):
+    def with_owner_names(self) -> "LedgerAccountQuerySet":
+        """The accounts with their owners' names (`account_label`) and currencies, in this one query."""
+        return self.select_related("currency").annotate(**owner_name_annotations())
+
+
 class LedgerAccount(models.Model):
+    """A balance of one owner, of one kind, in one currency. Read by people as `str(account)` (`account_label`):
+    list them `with_owner_names()` so that naming them costs no query each."""
+
     id = models.BigAutoField(primary_key=True)  # the lock order: accounts are always locked by ascending id
     owner_id = models.UUIDField()
     kind = models.CharField(max_length=16, choices=AccountKind.choices)
@@ -57,6 +111,8 @@ class LedgerAccount(models.Model):
     balance = AmountField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LedgerAccountQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -68,7 +124,18 @@ class LedgerAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.owner_id}:{self.currency_id}"
+        return account_label(kind=self.kind, currency_code=self.currency.code, names=self.owner_names())
+
+    def owner_names(self) -> dict:
+        """The names of `account_label`: from `with_owner_names()`'s annotations, else read now (one query)."""
+        if not hasattr(self, "client_name"):
+            if self.pk is None:
+                return {}
+            names = LedgerAccount.objects.filter(pk=self.pk).annotate(**owner_name_annotations())
+            names = names.values(*OWNER_NAME_FIELDS).first() or {}
+            for name in OWNER_NAME_FIELDS:
+                setattr(self, name, names.get(name))
+        return {name: getattr(self, name) for name in OWNER_NAME_FIELDS}
 
 
 class LedgerTransaction(models.Model):
@@ -101,11 +168,14 @@ class LedgerEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name_plural = "ledger entries"
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_not_zero")]
         indexes = [models.Index(fields=["account", "id"], name="ledger_entry_account")]
 
     def __str__(self) -> str:
-        return f"{self.amount} → {self.account}"
+        # Not the account's name: that is a query per entry where the entries are listed (the admin's inline).
+        currency = self.account.currency
+        return f"Entry {self.id}: {format_units(self.amount, currency.decimals, currency.code, signed=True)}"
 
 
 class AllocationType(models.TextChoices):

@@ -2,17 +2,33 @@
 
 The columns are the seed-003 field names (`REQUIRED_COLUMNS`, every one required in the header and in each row),
 then `code`, `timezone`, `customer_count` and `properties` (a JSON object), which a file may leave out. Export and
-import use the same header, so an exported file imports back (matching on `code`).
+import use the same header, so an exported file imports back, and importing it again changes nothing.
 
 Import (`partner_import`): the file is UTF-8 (a BOM is accepted), at most `PARTNER_IMPORT_MAX_BYTES` and
 `PARTNER_IMPORT_MAX_ROWS` rows. A file that cannot be read as such (encoding, header, size, empty) is refused as a
 whole with `ValidationFailed` on `file` (`ImportFileTooLarge` for the size). Otherwise every row is checked in
-memory by `services.organization_partner_clean` (the rules of every other edge), against one query of the organization's
-records holding the file's codes, and the file's own duplicate codes: a row with a `code` that a record already has
-updates that record, any other row creates one. The report lists, row by row, the action and every error with its
-column (the FieldError's field is the column's name). Applying re-checks everything in the same transaction and
-writes all rows or none (`ImportRowsInvalid`, carrying the report, when any row fails), with `bulk_create` /
-`bulk_update` in batches.
+memory by `services.organization_partner_clean` (the rules of every other edge), against two queries (the
+organization's records holding the file's codes, and its records without a code holding the file's emails), and the
+file's own duplicates. The report lists, row by row, the action (create, update naming the changed columns, or
+unchanged) and every error with its column (the FieldError's field is the column's name). Applying re-checks
+everything in the same transaction and writes all rows or none (`ImportRowsInvalid`, carrying the report, when any
+row fails), with `bulk_create` / `bulk_update` in batches.
+
+Which record a row updates (`RowResult.matched_by`), so that re-importing never duplicates a record:
+
+1. the record of the organization that has the row's `code`;
+2. otherwise, for a row without a code, the record *without a code* that has the row's email, compared
+   case-insensitively (on SQLite, ASCII letters only); when several records without a code share that email, the
+   one of them that also has the row's company name (case-insensitive, spaces collapsed). A row with a code no
+   record has yet matches the record without a code that has both its email and its company name (the update gives
+   it the code: codes added to an exported file name the records instead of duplicating them), else creates. A
+   record with a code is only ever matched by its code, so a row never clears a record's code.
+3. no such record: the row creates one. Several records that the email and the name do not tell apart: that row's
+   error (`ambiguous`, on `email`), and nothing is written.
+
+Within the file, rows that would update the same record (found by email), or create two records with the same email
+and company name and no code, are each an error (`duplicate`) naming the other lines; rows with the same code were
+already (`unique`).
 
 Cells that a spreadsheet would run as a formula (starting with = + - @, tab or carriage return) are exported with a
 leading apostrophe, which the import removes again: the file round-trips and a spreadsheet shows text.
@@ -29,6 +45,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from config.errors import FieldError, ValidationFailed
@@ -46,6 +63,7 @@ UPDATE_BATCH_SIZE = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _DIGITS = re.compile(r"-?[0-9]{1,30}")
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+MATCH_CODE, MATCH_EMAIL, MATCH_EMAIL_AND_NAME = "code", "email", "email and company name"
 
 
 @dataclass
@@ -55,6 +73,7 @@ class RowResult:
     company_name: str = ""
     code: str = ""
     partner_id: uuid.UUID | None = None  # the record updated (or, once applied, created)
+    matched_by: str = ""  # how the record updated was found: MATCH_CODE, MATCH_EMAIL or MATCH_EMAIL_AND_NAME
     changes: list[str] = field(default_factory=list)  # the columns an update changes
     errors: list[FieldError] = field(default_factory=list)  # `field` is the column ("" for the row as a whole)
 
@@ -258,13 +277,17 @@ def _plan(*, organization: Organization, content: bytes) -> _Plan:
     if not rows:
         raise _file_error("The file has a header but no rows.", "empty")
 
-    # One query: the organization's records holding any code of the file (a row with such a code updates it).
+    # Two queries, whatever the number of rows: the organization's records holding a code of the file, and its records
+    # without a code whose email (lower-cased) is one of the file's.
     codes_in_file = defaultdict(list)
     code_index = columns.index("code") if "code" in columns else None
-    if code_index is not None:
-        for line, cells in rows:
-            if code_index < len(cells) and (code := _unescape(cells[code_index]).strip()):
-                codes_in_file[code].append(line)
+    email_index = columns.index("email")
+    emails_in_file = set()
+    for line, cells in rows:
+        if code_index is not None and code_index < len(cells) and (code := _unescape(cells[code_index]).strip()):
+            codes_in_file[code].append(line)
+        if email_index < len(cells) and (email := _email_key(_unescape(cells[email_index]))):
+            emails_in_file.add(email)
     existing = {}
     if codes_in_file:
         existing = {
@@ -272,8 +295,19 @@ def _plan(*, organization: Organization, content: bytes) -> _Plan:
             for p in OrganizationPartner.objects.filter(organization=organization, code__in=list(codes_in_file))
         }
     known_codes = {code: partner.pk for code, partner in existing.items()}
+    by_email = defaultdict(list)
+    if emails_in_file:
+        for partner in (
+            OrganizationPartner.objects.filter(organization=organization, code="")
+            .alias(email_key=Lower("email"))
+            .filter(email_key__in=sorted(emails_in_file))
+            .order_by("created_at", "id")
+        ):
+            by_email[_email_key(partner.email)].append(partner)
 
     results, creates, updates, update_fields = [], [], [], set()
+    claims: dict[uuid.UUID, list[RowResult]] = defaultdict(list)  # record → the rows matching it
+    new_records: dict[tuple[str, str], list[RowResult]] = defaultdict(list)  # (email, name) → rows creating it
     now = timezone.now()
     for line, cells in rows:
         result = RowResult(line=line, action=CREATE)
@@ -295,7 +329,19 @@ def _plan(*, organization: Organization, content: bytes) -> _Plan:
         result.code = code
         partner = existing.get(code) if code else None
         if partner is not None:
+            result.matched_by = MATCH_CODE
+        elif "email" not in {_column(e) for e in errors}:
+            partner, result.matched_by, ambiguous = _match_by_email(
+                by_email.get(_email_key(data.get("email", "")), []), result.company_name, name_required=bool(code)
+            )
+            if ambiguous:
+                errors.append(_ambiguous_error(ambiguous, data.get("email", "")))
+        if partner is not None:
             result.action, result.partner_id = UPDATE, partner.pk
+            if result.matched_by != MATCH_CODE:
+                claims[partner.pk].append(result)
+        elif not code and not errors:
+            new_records[(_email_key(data.get("email", "")), _name_key(result.company_name))].append(result)
         if code and len(codes_in_file[code]) > 1:
             others = [str(n) for n in codes_in_file[code] if n != line][:5]
             errors.append(
@@ -328,7 +374,75 @@ def _plan(*, organization: Organization, content: bytes) -> _Plan:
         partner.updated_at = now
         update_fields.update(changes)
         updates.append(partner)
+    _same_record_errors(claims, new_records)
     return _Plan(ImportReport(columns=columns, rows=results), creates, updates, update_fields)
+
+
+def _email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _match_by_email(
+    candidates: list[OrganizationPartner], company_name: str, *, name_required: bool
+) -> tuple[OrganizationPartner | None, str, list[OrganizationPartner]]:
+    """(the record a row without a known code updates, how it was found, the records it cannot tell apart) among the
+    records without a code that have the row's email: the only one, else the only one with the row's company name.
+    `name_required` (a row bringing a new code): only a record with the row's company name too, else none; so a new
+    partner with a code and a shared email is created, not taken for the record without a code."""
+    if not candidates:
+        return None, "", []
+    if len(candidates) == 1 and not name_required:
+        return candidates[0], MATCH_EMAIL, []
+    named = [partner for partner in candidates if _name_key(partner.company_name) == _name_key(company_name)]
+    if len(named) == 1:
+        return named[0], MATCH_EMAIL_AND_NAME, []
+    if name_required and not named:
+        return None, "", []
+    return None, "", named or candidates
+
+
+def _ambiguous_error(partners: list[OrganizationPartner], email: str) -> FieldError:
+    names = ", ".join(f"“{p.company_name}”" for p in partners[:5]) + (", …" if len(partners) > 5 else "")
+    return FieldError(
+        "email",
+        f"This row matches {len(partners)} partners without a code that have the email {email.strip()!r} ({names}): "
+        "nothing tells which one it updates. Give those partners codes and put the code in the row, or remove "
+        "the duplicate partner.",
+        "ambiguous",
+    )
+
+
+def _same_record_errors(
+    claims: dict[uuid.UUID, list[RowResult]], new_records: dict[tuple[str, str], list[RowResult]]
+) -> None:
+    """Rows of one file that would update the same record, or create two records alike (same email and company
+    name, no code), are each an error naming the other lines: writing them would lose a row or duplicate a record."""
+    for rows in claims.values():
+        for row in rows if len(rows) > 1 else ():
+            others = ", ".join([str(other.line) for other in rows if other is not row][:5])
+            row.errors.append(
+                FieldError(
+                    "email",
+                    f"Line(s) {others} of the file match the same partner (by email): only one row may update it. "
+                    "Remove the repeated row, or give each row its own code.",
+                    "duplicate",
+                )
+            )
+    for rows in new_records.values():
+        for row in rows if len(rows) > 1 else ():
+            others = ", ".join([str(other.line) for other in rows if other is not row][:5])
+            row.errors.append(
+                FieldError(
+                    "email",
+                    f"Line(s) {others} of the file have the same company name and email: importing would create "
+                    "the partner twice. Remove the repeated rows, or give them codes.",
+                    "duplicate",
+                )
+            )
 
 
 @transaction.atomic

@@ -156,7 +156,10 @@ class PartnerForm(DomainErrorForm):
 class PartnerImportForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="UTF-8, header line first, at most 10 MB. Rows with a code that one of your partners has update it.",
+        help_text=(
+            "UTF-8, header line first, at most 10 MB. A row updates the partner with its code, or, without a code, "
+            "the partner with its email: importing an export again changes nothing."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 

@@ -87,19 +87,22 @@ class LicenseProduct(models.TextChoices):
 
 
 class TrustOrg(models.TextChoices):
-    """The trust organization that holds an enterprise's network assets (the network reference's `TrustOrg`)."""
+    """The trust organization that holds an enterprise's network assets (the network reference's `TrustOrg`).
 
-    BITGO_TRUST = "BitGo Trust"
-    BITGO_NEW_YORK = "BitGo New York"
-    BITGO_GERMANY = "BitGo Germany"
-    BITGO_SWITZERLAND = "BitGo Switzerland"
-    BITGO_EUROPE_APS = "BitGo Europe ApS"
-    FRANKFURT_DE_TRUST = "Frankfurt DE Trust"
-    BITGO_SINGAPORE = "BitGo Singapore"
-    BITGO_KOREA = "BitGo Korea"
-    BITGO_CUSTODY_MENA_FZE = "BitGo Custody MENA FZE"
-    BITGO_INDIA = "BitGo India"
-    BITGO_SISTER_TRUST_1 = "BitGo Sister Trust 1"
+    Each label is its value: without one Django derives it from the member's name ("Bitgo Trust"), and the admin's
+    forms and filters then spelt the brand otherwise than the pages and the API."""
+
+    BITGO_TRUST = "BitGo Trust", "BitGo Trust"
+    BITGO_NEW_YORK = "BitGo New York", "BitGo New York"
+    BITGO_GERMANY = "BitGo Germany", "BitGo Germany"
+    BITGO_SWITZERLAND = "BitGo Switzerland", "BitGo Switzerland"
+    BITGO_EUROPE_APS = "BitGo Europe ApS", "BitGo Europe ApS"
+    FRANKFURT_DE_TRUST = "Frankfurt DE Trust", "Frankfurt DE Trust"
+    BITGO_SINGAPORE = "BitGo Singapore", "BitGo Singapore"
+    BITGO_KOREA = "BitGo Korea", "BitGo Korea"
+    BITGO_CUSTODY_MENA_FZE = "BitGo Custody MENA FZE", "BitGo Custody MENA FZE"
+    BITGO_INDIA = "BitGo India", "BitGo India"
+    BITGO_SISTER_TRUST_1 = "BitGo Sister Trust 1", "BitGo Sister Trust 1"
 
 
 class License(models.Model):

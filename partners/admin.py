@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from partners import services
-from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
+from partners.models import PARTNER_CONFIG_HISTORY, Connection, Currency, NetworkClient, Partner, PartnerConfig
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,6 +29,21 @@ class PartnerConfigForm(forms.ModelForm):
     class Meta:
         model = PartnerConfig
         fields = "__all__"  # noqa: DJ007 - staff edit every field of the config
+
+    # One history row per save. Left to its signals, django-simple-history writes a row when the config is saved
+    # (with the currencies it had before: none for a new config) and another when the admin then saves the
+    # currencies (m2m_changed), so one save showed as two changes, one of them empty. The form holds both signals
+    # back and records the config once, currencies included, after save_m2m (which the admin's save and the
+    # history page's revert both call, in the admin's transaction).
+    def save(self, commit=True):
+        self._adding = self.instance._state.adding
+        self.instance.skip_history_when_saving = True
+        return super().save(commit=commit)
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        del self.instance.skip_history_when_saving
+        PARTNER_CONFIG_HISTORY.create_historical_record(self.instance, "+" if self._adding else "~")
 
     def clean_public_key(self) -> str:
         pem = self.cleaned_data["public_key"].strip()

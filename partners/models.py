@@ -80,6 +80,11 @@ CONNECTION_KEY_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# PartnerConfig's history (django-simple-history), kept by name so that a form saving the config with its currencies
+# records one row once both are saved (partners.admin.PartnerConfigForm), not one per signal.
+PARTNER_CONFIG_HISTORY = HistoricalRecords(m2m_fields=["supported_currencies"])
+
+
 class PartnerConfig(models.Model):
     """What staff set up before an enterprise may register as a network partner. Every change is kept (history)."""
 
@@ -97,7 +102,7 @@ class PartnerConfig(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(m2m_fields=[supported_currencies])
+    history = PARTNER_CONFIG_HISTORY
 
     class Meta:
         constraints = [

@@ -138,9 +138,29 @@ def staff_closure_view(model_admin: admin.ModelAdmin, request, dispute_id: uuid.
         "transfers": SettlementTransfer.objects.select_related("currency", "connection")
         .filter(settlement=dispute.settlement, connection=dispute.connection)
         .order_by("created_at"),
+        "expected": _expected_units(dispute.expected_transfers or {}),
         "opts": model_admin.model._meta,
     }
     return TemplateResponse(request, "admin/settlements/dispute_close.html", context)
+
+
+def _expected_units(expected: dict) -> list[tuple[str, str]]:
+    """What the client expected (currency code → base units) in whole units, base units beside; as given when the
+    code is not a currency or the amount not an integer (the client wrote it)."""
+    currencies = {currency.code: currency for currency in Currency.objects.filter(code__in=list(expected))}
+    shown = []
+    for code, amount in expected.items():
+        try:
+            quantity = int(str(amount))
+        except ValueError:
+            quantity = None
+        currency = currencies.get(code)
+        if currency is None or quantity is None:
+            shown.append((code, f"{amount} (base units)"))
+        else:
+            units = format_units(quantity, currency.decimals, currency.code, signed=True)
+            shown.append((code, f"{units} ({quantity:,} base units)"))
+    return shown
 
 
 @admin.register(Dispute)

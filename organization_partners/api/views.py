@@ -200,8 +200,11 @@ class PartnerImportView(OrganizationAPIView):
     @extend_schema(
         summary="Import partners from a CSV file (a dry run first, then apply: all rows or none)",
         description=(
-            "A row whose `code` an existing record of the organization has updates that record; any other row "
-            "creates one. The dry run (`dry_run=true`, the default) answers every row's action and errors with "
+            "A row whose `code` an existing record of the organization has updates that record; a row without a "
+            "code updates the record without a code that has its email (case-insensitive; when several share it, "
+            "the one with its `company_name` too; several left: that row's error, `ambiguous`); any other row "
+            "creates one, so importing an export again changes nothing. The dry run (`dry_run=true`, the "
+            "default) answers every row's action and errors with "
             "the column named, and writes nothing. Applying (`dry_run=false`) checks again and writes every row in "
             "one transaction; if any row fails it answers 422 with one item per error, located "
             '`["body", "file", <line>, <column>]`, and writes nothing. A file that cannot be read (not UTF-8, '

@@ -116,9 +116,35 @@ def test_the_admin_renders_under_the_policy(live_server, watched):
         "/admin/organizations/organization/add/",
         "/admin/organizations/apiclient/",
         "/admin/auth/user/",
+        "/admin/allocations/ledgertransaction/funding/",
+        "/admin/allocations/ledgeraccount/",
+        "/admin/allocations/ledgerentry/",
+        "/admin/allocations/allocation/",
     ]:
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
         collect()
+
+    assert seen == {"console": [], "violations": []}
+
+
+def test_the_partner_config_admin_page_renders_under_the_policy(live_server, watched):
+    """Issue 15: the partner config's change page (its currencies' filter_horizontal widget) broke the policy."""
+    page, seen, collect = watched
+    from tests.factories.partners import PartnerConfigFactory
+
+    config = PartnerConfigFactory()
+    MembershipFactory(user__username="staff", user__is_staff=True, user__is_superuser=True)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("staff")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    for path in ["/admin/partners/partnerconfig/add/", f"/admin/partners/partnerconfig/{config.pk}/change/"]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator(".selector-chooseall").first).to_be_visible()  # the widget's script ran
+        collect()
+    page.goto(f"{live_server.url}/admin/partners/partnerconfig/{config.pk}/history/")
+    collect()
 
     assert seen == {"console": [], "violations": []}

@@ -6,9 +6,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.urls import reverse
 
+from organizations.models import TrustOrg
 from partners.models import Currency, PartnerConfig
 from tests.factories.organizations import OrganizationFactory, UserFactory
-from tests.factories.partners import ConnectionFactory, NetworkClientFactory, PartnerFactory
+from tests.factories.partners import ConnectionFactory, NetworkClientFactory, PartnerConfigFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +54,20 @@ def test_staff_create_and_change_a_partner_config_and_read_its_history(staff):
     config = PartnerConfig.objects.get(enterprise=enterprise)
     assert config.public_key == key.strip() and [c.code for c in config.supported_currencies.all()] == ["tbtc"]
 
+    # One history row per save, with the currencies of that save (issue 15: two rows, the first without currencies).
+    assert [
+        (h.history_type, [c.currency.code for c in h.supported_currencies.all()]) for h in config.history.all()
+    ] == [("+", ["tbtc"])]
+
     change = reverse("admin:partners_partnerconfig_change", args=[config.pk])
-    staff.post(change, config_form(enterprise, public_key=key, trust_org="BitGo Germany"))
+    tbtc, teth = (str(Currency.objects.get(code=code).pk) for code in ("tbtc", "teth"))
+    response = staff.post(
+        change, config_form(enterprise, public_key=key, trust_org="BitGo Germany", supported_currencies=[tbtc, teth])
+    )
+    assert response.status_code == 302
     history = config.history.order_by("history_date")
+    assert [h.history_type for h in history] == ["+", "~"]
+    assert sorted(c.currency.code for c in history.last().supported_currencies.all()) == ["tbtc", "teth"]
     assert (history.first().trust_org, history.last().trust_org) == ("BitGo Trust", "BitGo Germany")
     assert {h.history_user.username for h in history} == {"stella"}
     page = staff.get(reverse("admin:partners_partnerconfig_history", args=[config.pk]))
@@ -105,3 +117,32 @@ def test_connection_keys_never_show(staff):
 def test_network_clients_are_read_only(staff):
     client = NetworkClientFactory()
     assert staff.post(reverse("admin:partners_networkclient_change", args=[client.pk]), {}).status_code == 403
+
+
+def test_trust_organizations_read_as_the_brand_spells_them(staff):
+    """Issue 15: the labels were derived from the members' names ("Bitgo Trust")."""
+    PartnerConfigFactory(trust_org="BitGo Trust")
+    for url in (reverse("admin:partners_partnerconfig_changelist"), reverse("admin:partners_partnerconfig_add")):
+        page = staff.get(url).text
+        assert "BitGo Trust" in page and "Bitgo" not in page
+    assert TrustOrg.BITGO_TRUST.label == "BitGo Trust"
+    assert all(choice.label == choice.value for choice in TrustOrg)
+
+
+def test_reverting_a_config_from_its_history_writes_one_row(staff):
+    enterprise = OrganizationFactory(name="Acme")
+    staff.post(reverse("admin:partners_partnerconfig_add"), config_form(enterprise))
+    config = PartnerConfig.objects.get(enterprise=enterprise)
+    staff.post(
+        reverse("admin:partners_partnerconfig_change", args=[config.pk]),
+        config_form(enterprise, trust_org="BitGo Germany"),
+    )
+    first = config.history.order_by("history_date").first()
+
+    url = reverse("admin:partners_partnerconfig_simple_history", args=[config.pk, first.history_id])
+    response = staff.post(url, config_form(enterprise))
+
+    assert response.status_code == 302
+    assert [h.history_type for h in config.history.order_by("history_date")] == ["+", "~", "~"]
+    config.refresh_from_db()
+    assert config.trust_org == "BitGo Trust"

@@ -69,3 +69,12 @@ def test_staff_close_a_dispute_with_adjusted_amounts(staff, disputed):
     assert adjusted.status == "pending_settlement_assignment" and int(adjusted.quantity) == -200
     again = staff.post(url, {"adjusted": "", "notes": "again"})
     assert "closed" in again.content.decode()
+
+
+def test_the_close_page_is_in_the_admins_layout_and_reads_whole_units(staff, disputed):
+    """Issue 15: custom admin pages lost the breadcrumb band and the form styles; amounts read in whole units."""
+    page = staff.get(reverse("admin:settlements_dispute_close", args=[disputed.pk])).content.decode()
+    assert '<ol class="breadcrumbs">' in page and "admin/css/forms.css" in page
+    assert "-0.000003 tbtc" in page  # the transfer
+    expected = disputed.expected_transfers["tbtc"]
+    assert f"({int(expected):,} base units)" in page and "(base units)</li>" not in page

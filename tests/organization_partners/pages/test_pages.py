@@ -291,6 +291,22 @@ def test_import_shows_each_rows_errors_then_applies_a_fixed_file(client, acme):
     assert OrganizationPartner.objects.count() == 2
 
 
+def test_exporting_then_importing_twice_keeps_the_same_records(client, acme):
+    """Issue 15: rows without a code used to create a record at every import of the page's own export."""
+    OrganizationPartnerFactory(organization=acme, code="", company_name="No Code Co", email="nocode@example.com")
+    OrganizationPartnerFactory(organization=acme, code="C-1", company_name="Coded Co")
+    content = b"".join(client.get(reverse("partner-export")).streaming_content)
+
+    for _ in range(2):
+        response = upload(client, content)
+        assert "2 rows: 0 to create, 0 to update, 2 unchanged" in response.text
+        assert "(found by email)" in response.text and "(found by code)" in response.text
+        token = response.context["apply_form"].initial["token"]
+        response = client.post(reverse("partner-import-apply"), {"token": token}, follow=True)
+        assert "Imported: 0 partner(s) created, 0 updated, 2 unchanged." in response.text
+        assert OrganizationPartner.objects.filter(organization=acme).count() == 2
+
+
 def test_apply_checks_the_file_again_against_the_records_of_now(client, acme, settings):
     response = upload(client, csv_bytes([csv_row(1, code="A"), csv_row(2, code="B")]))
     assert [row.action for row in response.context["report"].rows] == ["create", "create"]

@@ -58,7 +58,8 @@ def test_a_good_file_creates_and_updates_matching_on_code(organization):
     assert other_tenant.organization_id != organization.pk and other_tenant.company_name != "Imported 2 Ltd"
 
     again = partner_import(organization=organization, content=content, dry_run=True)
-    assert [r.action for r in again.rows] == ["unchanged", "unchanged", "create"]  # no code: a new record
+    assert [r.action for r in again.rows] == ["unchanged", "unchanged", "unchanged"]  # no code: found by email
+    assert [r.matched_by for r in again.rows] == ["code", "code", "email"]
 
 
 def test_every_row_error_names_its_column_and_applying_writes_nothing(organization):
@@ -245,3 +246,109 @@ def test_applying_10000_rows_writes_in_batches(organization):
     assert count <= base + batches
     assert OrganizationPartner.objects.filter(organization=organization, city="Turin").count() == 10_000
     print(f"apply of 10,000 rows (5,000 creates, 5,000 updates): {seconds:.2f} s, {count} queries")
+
+
+# --- re-importing never duplicates: rows without a code match by email (and company name when the email is shared) --
+
+
+def _export(organization) -> bytes:
+    return "".join(partner_export_lines(partners=organization_partner_list(organization=organization))).encode()
+
+
+def test_importing_the_export_twice_keeps_the_same_records(organization):
+    OrganizationPartnerFactory(organization=organization, code="A-1", company_name="Coded Ltd")
+    OrganizationPartnerFactory(organization=organization, code="", company_name="Plain Ltd", email="plain@example.com")
+    # Two records without a code sharing an email: told apart by their company names.
+    OrganizationPartnerFactory(organization=organization, code="", company_name="North", email="Branch@example.com")
+    OrganizationPartnerFactory(organization=organization, code="", company_name="South", email="branch@example.com")
+    before = snapshot(organization)
+    content = _export(organization)
+
+    for _ in range(2):
+        dry = partner_import(organization=organization, content=content, dry_run=True)
+        assert (dry.created, dry.updated, dry.unchanged, dry.error_rows) == (0, 0, 4, 0)
+        report = partner_import(organization=organization, content=content, dry_run=False)
+        assert (report.created, report.updated, report.unchanged) == (0, 0, 4)
+        assert snapshot(organization) == before
+    matched = sorted(r.matched_by for r in report.rows)
+    assert matched == ["code", "email", "email and company name", "email and company name"]
+
+
+def test_a_dry_run_lists_updates_found_by_email_and_creates(organization):
+    plain = OrganizationPartnerFactory(organization=organization, code="", email="buyers@plain.example", city="Rome")
+    content = csv_bytes(
+        [
+            csv_row(1, company_name=plain.company_name, email="BUYERS@plain.example", city="Milan"),  # case differs
+            csv_row(2),  # a new email: created
+        ]
+    )
+    dry = partner_import(organization=organization, content=content, dry_run=True)
+    assert [(r.action, r.matched_by, r.partner_id, r.errors) for r in dry.rows] == [
+        ("update", "email", plain.pk, []),
+        ("create", "", None, []),
+    ]
+    assert "city" in dry.rows[0].changes and (dry.created, dry.updated) == (1, 1)
+    assert OrganizationPartner.objects.filter(organization=organization).count() == 1  # nothing written
+
+    partner_import(organization=organization, content=content, dry_run=False)
+    plain.refresh_from_db()
+    assert (plain.city, plain.email) == ("Milan", "BUYERS@plain.example")
+    assert OrganizationPartner.objects.filter(organization=organization).count() == 2
+
+
+def test_a_row_matching_two_records_is_that_rows_error_and_nothing_is_written(organization):
+    for name in ("Twin Ltd", "Twin Ltd"):  # the same email and name twice: nothing tells them apart
+        OrganizationPartnerFactory(organization=organization, code="", company_name=name, email="twin@example.com")
+    before = snapshot(organization)
+    content = csv_bytes([csv_row(1), csv_row(2, company_name="Twin Ltd", email="twin@example.com", city="Milan")])
+
+    dry = partner_import(organization=organization, content=content, dry_run=True)
+    assert [(r.line, [(e.field, e.code) for e in r.errors]) for r in dry.rows] == [
+        (2, []),
+        (3, [("email", "ambiguous")]),
+    ]
+    assert "matches 2 partners" in dry.rows[1].errors[0].msg
+    with pytest.raises(ImportRowsInvalid):
+        partner_import(organization=organization, content=content, dry_run=False)
+    assert snapshot(organization) == before
+
+
+def test_duplicates_within_the_file_are_errors_on_each_row(organization):
+    OrganizationPartnerFactory(organization=organization, code="", company_name="Known", email="known@example.com")
+    content = csv_bytes(
+        [
+            csv_row(1, company_name="Known", email="known@example.com"),
+            csv_row(2, company_name="Known renamed", email="Known@Example.com"),  # the same record, by email
+            csv_row(3, company_name="New Ltd", email="new@example.com"),
+            csv_row(4, company_name="new  ltd", email="NEW@example.com"),  # would create "New Ltd" twice
+            csv_row(5, company_name="Other Ltd", email="new@example.com"),  # a shared email, another name: fine
+        ]
+    )
+    dry = partner_import(organization=organization, content=content, dry_run=True)
+    assert [(r.line, [(e.field, e.code) for e in r.errors]) for r in dry.rows] == [
+        (2, [("email", "duplicate")]),
+        (3, [("email", "duplicate")]),
+        (4, [("email", "duplicate")]),
+        (5, [("email", "duplicate")]),
+        (6, []),
+    ]
+    assert "Line(s) 3" in dry.rows[0].errors[0].msg and "Line(s) 4" in dry.rows[3].errors[0].msg
+
+
+def test_a_record_with_a_code_is_matched_only_by_its_code(organization):
+    coded = OrganizationPartnerFactory(organization=organization, code="K-1", email="shared@example.com")
+    plain = OrganizationPartnerFactory(organization=organization, code="", company_name="Plain", email="p@example.com")
+    content = csv_bytes(
+        [
+            csv_row(1, company_name=coded.company_name, email="shared@example.com"),  # no code: a new record
+            csv_row(2, company_name="Plain", email="p@example.com", code="P-1"),  # a new code, same name and email
+            csv_row(3, company_name="Fresh", email="p@example.com", code="F-1"),  # a new code, another name
+        ]
+    )
+    dry = partner_import(organization=organization, content=content, dry_run=True)
+    assert [(r.action, r.matched_by, r.partner_id) for r in dry.rows] == [
+        ("create", "", None),
+        ("update", "email and company name", plain.pk),
+        ("create", "", None),
+    ]
+    assert "code" in dry.rows[1].changes
