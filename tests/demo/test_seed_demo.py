@@ -237,9 +237,7 @@ def test_seed_demo_has_an_asynchronous_partner_with_a_reserved_allocation(tmp_pa
     reserved = Allocation.objects.get(partner=partner)
     assert (reserved.status, reserved.currency.code, int(reserved.quantity)) == ("reserved", "tbtc", 5 * 10**7)
     assert reserved.connection.client.enterprise.name == "Globex Trading"
-    held = account_balance(
-        AccountRef(reserved.connection.network_account_id, AccountKind.RESERVED, reserved.currency)
-    )
+    held = account_balance(AccountRef(reserved.connection.network_account_id, AccountKind.RESERVED, reserved.currency))
     assert held == 5 * 10**7
 
     # vera, Vandelay's owner, sees it waiting on her Incoming allocations page
@@ -259,3 +257,23 @@ def test_seed_demo_api_clients_name_their_creator(tmp_path, capsys, client):
     client.login(username="gary", password="demo-pass-2026")
     page = client.get("/organizations/api-clients").text
     assert "Demo client" in page and "A deleted user" not in page
+
+
+def test_seed_demo_home_pages_show_each_organization_its_figures_and_next_step(tmp_path, capsys, client):
+    run_seed(tmp_path, capsys)
+
+    client.login(username="gary", password="demo-pass-2026")
+    page = client.get("/").text
+    # 10 tbtc funded: 1 allocated to Acme Prime (0.1 lost on day 1), 0.5 reserved at Vandelay Vault
+    for amount in ("8.5 tbtc", "0.9 tbtc", "0.5 tbtc", "100 teth"):
+        assert f'<td class="num nowrap">{amount}</td>' in page
+
+    client.login(username="vera", password="demo-pass-2026")
+    page = client.get("/").text
+    assert "1 allocation waits for your answer as a partner" in page
+    assert 'href="/network/incoming/allocations"' in page
+
+    client.login(username="alice", password="demo-pass-2026")
+    page = client.get("/").text
+    assert "2 partner records have an email but no invitation yet" in page
+    assert '<td class="num nowrap">0.1 tbtc</td>' in page  # Acme Prime's gain on day 1, as a partner
