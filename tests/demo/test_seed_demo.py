@@ -277,3 +277,38 @@ def test_seed_demo_home_pages_show_each_organization_its_figures_and_next_step(t
     page = client.get("/").text
     assert "2 partner records have an email but no invitation yet" in page
     assert '<td class="num nowrap">0.1 tbtc</td>' in page  # Acme Prime's gain on day 1, as a partner
+
+
+def test_seed_demo_api_client_allocates_through_the_network_api(tmp_path, capsys):
+    """What a demo script does with the printed credentials and the written key: a token, then a signed allocation
+    (it used to be released with CurrencyNotSupported)."""
+    import uuid
+
+    run_seed(tmp_path, capsys)
+    saved = json.loads((tmp_path / "api-clients.json").read_text())["globex"]
+    key = PrivateKey.from_hex(json.loads((tmp_path / "globex-signing-key.json").read_text())["private_key"])
+    connection = Connection.objects.get(partner__name="Acme Prime")
+    api = APIClient()
+    token = api.post(
+        "/api/v1/oauth2/token",
+        {"client_id": saved["client_id"], "client_secret": saved["client_secret"]},
+        format="json",
+    ).json()["access_token"]
+    fields = {
+        "connectionId": str(connection.pk),
+        "amount": {"currency": "tbtc", "quantity": "25000000"},
+        "clientExternalId": str(uuid.uuid4()),
+        "nonce": uuid.uuid4().hex,
+    }
+    payload = json.dumps(fields, separators=(",", ":"))
+    body = {**{k: v for k, v in fields.items() if k != "connectionId"}, "payload": payload}
+
+    response = api.post(
+        f"/api/network/v1/enterprises/{saved['organization_id']}/clients/connections/{connection.pk}/allocations",
+        {**body, "signature": sign_message(key, payload)},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["allocation"]["status"] == "cleared"
