@@ -268,6 +268,10 @@ def test_seed_demo_home_pages_show_each_organization_its_figures_and_next_step(t
     for amount in ("8.5 tbtc", "0.9 tbtc", "0.5 tbtc", "100 teth"):
         assert f'<td class="num nowrap">{amount}</td>' in page
 
+    # the day-2 settlement is pending and Globex disputes it
+    assert re.search(r"Pending settlements on your connections</a></td>\s*<td class=\"num\"><strong>1<", page)
+    assert re.search(r"Disputes you raised, still open</a></td>\s*<td class=\"num\"><strong>1<", page)
+
     client.login(username="vera", password="demo-pass-2026")
     page = client.get("/").text
     assert "1 allocation waits for your answer as a partner" in page
@@ -277,6 +281,7 @@ def test_seed_demo_home_pages_show_each_organization_its_figures_and_next_step(t
     page = client.get("/").text
     assert "2 partner records have an email but no invitation yet" in page
     assert '<td class="num nowrap">0.1 tbtc</td>' in page  # Acme Prime's gain on day 1, as a partner
+    assert "1 dispute of your settlements is open" in page
 
 
 def test_seed_demo_api_client_allocates_through_the_network_api(tmp_path, capsys):
