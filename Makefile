@@ -40,6 +40,15 @@ demo: migrate
 
 # Embedded default: SQLite + eager tasks + console email; `manage.py embedded_beat` runs the periodic tasks. With
 # DATABASE_URL and REDIS_URL set, a Celery worker (with beat) runs instead. Either stops with the web server.
+# Unless set: links in emails point at the address served here (PUBLIC_BASE_URL), and DEBUG is off, so a missing
+# page shows the site's own 404 page (whitenoise serves the static files either way; DEBUG=true make run for
+# Django's technical pages). A value in the environment, on the command line or in .env wins.
+ifeq ($(shell grep -sqE '^(export )?PUBLIC_BASE_URL=' .env && echo set),)
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+endif
+ifeq ($(shell grep -sqE '^(export )?DEBUG=' .env && echo set),)
+run: export DEBUG ?= false
+endif
 run: demo
 	@if [ -n "$$REDIS_URL" ]; then \
 		echo "REDIS_URL is set: starting a Celery worker with beat"; \

@@ -10,3 +10,5 @@ class AllocationsConfig(AppConfig):
         "network_partner_tabs": "allocations/_partner_tabs.html",
         "connection_actions": "allocations/_connection_funds.html",
     }
+    # The balances and waiting allocations on the organization home page (organizations/home.py).
+    home_section = "allocations.home.home_section"

@@ -15,3 +15,5 @@ class InvitationsConfig(AppConfig):
     }
     # The members page (organizations) hands its POST, the invitation of a new member, to this view.
     member_invite_view = "invitations.views.MemberInviteView"
+    # Its figures and next steps on the organization home page (organizations/home.py).
+    home_section = "invitations.home.home_section"

@@ -10,6 +10,7 @@ from django.contrib.auth.forms import BaseUserCreationForm
 from config.errors import Forbidden
 from config.validators import validate_display_name
 from invitations.errors import PartnerAlreadyConnected, PartnerEmailMissing
+from invitations.services import INVITATION_DEFAULT_LIFETIME, INVITATION_MAX_LIFETIME, invitation_expiry_errors
 from organizations.models import Organization, Role
 from organizations.web import DomainErrorForm
 
@@ -35,10 +36,15 @@ class GuestInvitationForm(DomainErrorForm):
     )
 
     def __init__(self, *args, organization: Organization, **kwargs) -> None:
-        # FormView passes initial={} (so a setdefault would never apply): the default day goes under what it gives.
-        default = {"expired_at": (datetime.now(UTC) + timedelta(days=14)).date()}
-        kwargs["initial"] = {**default, **(kwargs.get("initial") or {})}
+        # The default: the API's for a partner record's invitation. FormView always passes `initial` (empty).
+        today = datetime.now(UTC).date()
+        kwargs["initial"] = {"expired_at": today + INVITATION_DEFAULT_LIFETIME, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
+        # The browser's date picker offers only the days the service accepts (it still checks).
+        self.fields["expired_at"].widget.attrs.update(
+            min=today.isoformat(),
+            max=(datetime.now(UTC) + INVITATION_MAX_LIFETIME - timedelta(days=1)).date().isoformat(),
+        )
         children = list(organization.children.order_by("name", "id"))
         if children:
             self.fields["parent_organization"].choices = [
@@ -50,7 +56,11 @@ class GuestInvitationForm(DomainErrorForm):
 
     def clean_expired_at(self):
         day = self.cleaned_data["expired_at"]
-        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+        expired_at = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+        # The service's rule here too, so that a wrong day shows beside an email error instead of after it.
+        if errors := invitation_expiry_errors(expired_at):
+            raise forms.ValidationError([error.msg for error in errors])
+        return expired_at
 
 
 class MemberInviteForm(DomainErrorForm):

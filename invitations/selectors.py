@@ -7,7 +7,7 @@ import hashlib
 import re
 from datetime import datetime
 
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from invitations.errors import (
@@ -16,7 +16,7 @@ from invitations.errors import (
     InvitationForSomeoneElse,
     InvitationNotFound,
 )
-from invitations.models import Invitation, InvitationStatus
+from invitations.models import Invitation, InvitationKind, InvitationStatus
 from organization_partners.models import OrganizationPartner
 from organizations.models import Organization, OrganizationConnection, Role
 
@@ -109,6 +109,18 @@ def invitation_list(
         raise ValueError(f"unknown ordering {order_by!r}")
     prefix = "-" if order_dir == "desc" else ""
     return queryset.order_by(f"{prefix}{field}", f"{prefix}id")
+
+
+def invitation_counts(*, organization: Organization) -> dict[str, int]:
+    """The organization's invitations waiting for an answer (sent, not expired) by kind (`guest_pending`,
+    `member_pending`) and those that expired unanswered and are not archived (`expired`). One query."""
+    now = timezone.now()
+    pending = _status_filter([InvitationStatus.SENT], now)
+    return Invitation.objects.filter(organization=organization).aggregate(
+        guest_pending=Count("id", filter=pending & Q(kind=InvitationKind.GUEST)),
+        member_pending=Count("id", filter=pending & Q(kind=InvitationKind.MEMBER)),
+        expired=Count("id", filter=_status_filter([InvitationStatus.EXPIRED], now) & Q(archived=False)),
+    )
 
 
 def invitation_scope(*, organization: Organization) -> QuerySet[Invitation]:

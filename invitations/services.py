@@ -71,7 +71,9 @@ def _clean_email(email: str) -> str:
     return email
 
 
-def _expiry_errors(expired_at: datetime | None) -> list[FieldError]:
+def invitation_expiry_errors(expired_at: datetime | None) -> list[FieldError]:
+    """What is wrong with an invitation's expiry (nothing: []). The invitation form checks it beside its other fields,
+    so that a page shows every error at once in the service's words."""
     if expired_at is None:
         return [FieldError("expired_at", "Say when the invitation expires.", "required")]
     if timezone.is_naive(expired_at):
@@ -140,7 +142,7 @@ def guest_invitation_create(
         email = _clean_email(email)
     except ValidationFailed as exc:
         errors.extend(exc.errors)
-    errors.extend(_expiry_errors(expired_at))
+    errors.extend(invitation_expiry_errors(expired_at))
     try:
         parent_organization = _resolve_parent(organization, parent_organization)
     except ValidationFailed as exc:
@@ -180,7 +182,7 @@ def member_invitation_create(
     except ValidationFailed as exc:
         errors.extend(exc.errors)
     expired_at = expired_at or timezone.now() + INVITATION_DEFAULT_LIFETIME
-    errors.extend(_expiry_errors(expired_at))
+    errors.extend(invitation_expiry_errors(expired_at))
     if errors:
         raise ValidationFailed(errors)
     require_owner_for_owner_role(actor_role=actor_role, touches_owner=role == Role.OWNER)

@@ -8,3 +8,5 @@ class OrganizationPartnersConfig(AppConfig):
     name = "organization_partners"
     # Its link in organizations' part of the page navigation (templates/organizations/_nav.html).
     template_slots = {"organization_nav": "organization_partners/_nav.html"}
+    # Its figures and next steps on the organization home page (organizations/home.py).
+    home_section = "organization_partners.home.home_section"

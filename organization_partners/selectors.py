@@ -3,10 +3,10 @@
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from organization_partners.errors import OrganizationPartnerNotFound
-from organization_partners.models import OrganizationPartner
+from organization_partners.models import OrganizationPartner, PartnerInvitationStatus
 from organizations.models import Organization
 
 PARTNER_ORDER_FIELDS = ("company_name", "sales_amount", "partner_type", "email", "frequency", "payment_terms")
@@ -45,6 +45,19 @@ def organization_partner_list(
     sign = "-" if order_dir == "desc" else ""
     keys = [order_by] if order_by else ["created_at"]
     return partners.order_by(*(f"{sign}{key}" for key in [*keys, "id"]))
+
+
+def organization_partner_counts(*, organization: Organization) -> dict[str, int]:
+    """How many partner records the organization has: `total`, and by invitation status (`none`: never invited,
+    `invited`, `accepted`), and `invitable` (never invited, with an email). One query, whatever the number."""
+    never = Q(invitation_status="")
+    return OrganizationPartner.objects.filter(organization=organization).aggregate(
+        total=Count("id"),
+        none=Count("id", filter=never),
+        invited=Count("id", filter=Q(invitation_status=PartnerInvitationStatus.INVITED)),
+        accepted=Count("id", filter=Q(invitation_status=PartnerInvitationStatus.ACCEPTED)),
+        invitable=Count("id", filter=never & ~Q(email="")),
+    )
 
 
 def organization_partner_get(*, organization: Organization, partner_id) -> OrganizationPartner:

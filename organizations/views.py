@@ -13,6 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,6 +34,7 @@ from organizations.forms import (
     SignInForm,
     SigningKeyCreateForm,
 )
+from organizations.home import HomeStep, home_sections
 from organizations.middleware import SESSION_KEY
 from organizations.models import PermissionCode, Role
 from organizations.web import OrganizationRequiredMixin, ServiceFormView, organization_required, scoped_or_404
@@ -69,13 +71,31 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @organization_required()
 def home(request: HttpRequest) -> HttpResponse:
+    """The organization's figures and what to do next: its own (members, API clients, signing keys) and those the
+    apps above it contribute (organizations.home: partner records, invitations, the network, balances)."""
     organization = request.organization
     counts = {
         "members": selectors.membership_list(organization=organization).count(),
         "api_clients": selectors.api_client_list(organization=organization).filter(active=True).count(),
         "signing_keys": selectors.signing_key_active_list(organization=organization).count(),
     }
-    return render(request, "organizations/home.html", {"counts": counts})
+    steps = []
+    if MANAGE in request.membership.permissions:
+        if not counts["signing_keys"]:
+            steps.append(
+                HomeStep(
+                    "Add a signing key: connections, allocations and settlements are requests signed by one.",
+                    reverse("org-signing-keys"),
+                    "Add a signing key",
+                )
+            )
+        if not counts["api_clients"]:
+            steps.append(
+                HomeStep("Create an API client to call the API.", reverse("org-api-clients"), "Create an API client")
+            )
+    sections = home_sections(request)
+    steps += [step for section in sections for step in section.steps]
+    return render(request, "organizations/home.html", {"counts": counts, "sections": sections, "next_steps": steps})
 
 
 @require_POST

@@ -12,3 +12,5 @@ class SettlementsConfig(AppConfig):
         "connection_actions": "settlements/_connection_settlements.html",
         "balances_after": "settlements/_balances_settlements.html",
     }
+    # The settlements and disputes under way on the organization home page (organizations/home.py).
+    home_section = "settlements.home.home_section"

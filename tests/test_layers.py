@@ -22,6 +22,7 @@ EDGE_MODULES = {
     "checks.py",  # system checks
     "context_processors.py",
     "forms.py",
+    "home.py",  # the organization home page's figures and next steps (organizations/home.py)
     "middleware.py",
     "schema.py",  # drf-spectacular extensions
     "tasks.py",

@@ -51,12 +51,6 @@ def test_the_list_shows_invitations_and_the_form_sends_one(client, host_owner, h
     assert Invitation.objects.filter(email="second@example.com", organization=host).exists()
 
 
-def test_the_date_field_shows_its_default_two_weeks_ahead(client, host_owner):
-    day = (timezone.now() + timedelta(days=14)).date().isoformat()
-
-    assert f'<input type="date" name="expired_at" value="{day}"' in client.get(LIST).text
-
-
 def test_inline_errors_for_a_bad_email_and_a_past_day(client, host_owner):
     response = client.post(LIST, {"email": "nope", "expired_at": "2001-01-01"})
     assert response.status_code == 200
@@ -64,6 +58,28 @@ def test_inline_errors_for_a_bad_email_and_a_past_day(client, host_owner):
     assert not Invitation.objects.exists()
     response = client.post(LIST, {"email": "ok@example.com", "expired_at": "2001-01-01"})
     assert "The expiry must be in the future." in response.text
+
+
+def test_the_form_reports_every_error_at_once(client, host_owner):
+    for email, message in (("nope", "Enter a valid email address."), ("", "This field is required.")):
+        for day, expiry in (("2001-01-01", "The expiry must be in the future."), ("2099-01-01", "at most a year")):
+            page = client.post(LIST, {"email": email, "expired_at": day}).text
+            assert message in page and expiry in page, (email, day)
+            assert 'id="id_email_error"' in page and 'id="id_expired_at_error"' in page
+    assert not Invitation.objects.exists()
+
+
+def test_the_expiry_defaults_to_a_week_and_the_picker_offers_the_days_allowed(client, host_owner):
+    today = timezone.now().date()
+
+    page = client.get(LIST).text
+
+    assert f'value="{(today + timedelta(days=7)).isoformat()}"' in page
+    assert f'min="{today.isoformat()}"' in page and f'max="{(today + timedelta(days=365)).isoformat()}"' in page
+    # the last day offered is accepted
+    day = (today + timedelta(days=365)).isoformat()
+    response = client.post(LIST, {"email": "late@example.com", "expired_at": day}, follow=True)
+    assert "Invitation sent to late@example.com." in response.text
 
 
 def test_a_viewer_sees_the_list_but_cannot_send(client, host):

@@ -1,12 +1,16 @@
 """Demo data for `make run`. Idempotent: running it again changes nothing that is already there.
 
-Creates a staff superuser, two organizations with members (both licensed for the network, Acme connected to
-Globex), an API client per organization and a signing key per organization. Client secrets are printed and
-kept in `.demo/api-clients.json`; signing private keys go to `.demo/<org>-signing-key.json` so demo scripts can sign.
+Creates a staff superuser, three organizations with members (all licensed for the network, Acme connected to
+Globex), an API client per organization (created by the organization's owner) and a signing key per organization.
+Client secrets are printed and kept in `.demo/api-clients.json`; signing private keys go to
+`.demo/<org>-signing-key.json` so demo scripts can sign.
 
-The network: a partner config for Acme and Acme registered as a partner ("Acme Prime", token connection keys); a
-network client for Globex and a connection from Globex to Acme Prime, signed with Globex's demo signing key.
-Globex's network account is funded with tbtc and teth (a staff deposit), only while its balance is still 0.
+The network: a partner config for Acme (supporting tbtc and teth, the currencies Globex is funded in) and Acme
+registered as a partner ("Acme Prime", token connection keys); a network client for Globex and a connection from
+Globex to Acme Prime, signed with Globex's demo signing key. Globex's network account is funded with tbtc and teth (a
+staff deposit), only while its balance is still 0. Vandelay Custody is the asynchronous partner "Vandelay Vault"
+(its config keeps allocations reserved until the partner answers): Globex is connected to it and has allocated
+0.5 tbtc, reserved, waiting for Vandelay to confirm or refuse it.
 
 Settlements: Globex allocates 1 tBTC to Acme Prime; Acme Prime settles once at once (v1, completed: Globex loses
 0.1 tBTC), then, with disputes enabled on its config, stages a v2 settlement (pending until its windows pass: Globex
@@ -59,6 +63,7 @@ ORGANIZATIONS = [
         "members": [("alice", Role.OWNER), ("olivia", Role.OPERATOR), ("victor", Role.VIEWER)],
     },
     {"name": "Globex Trading", "slug": "globex", "network_license": True, "members": [("gary", Role.OWNER)]},
+    {"name": "Vandelay Custody", "slug": "vandelay", "network_license": True, "members": [("vera", Role.OWNER)]},
 ]
 DEMO_PARTNER = {
     "name": "Acme Prime",
@@ -70,6 +75,19 @@ DEMO_PARTNER = {
 }
 DEMO_CONNECTION_NAME = "Globex at Acme Prime"
 DEMO_CONNECTION_NONCE = "demo-connection-globex-acme-prime"
+# The asynchronous partner: its config keeps allocations reserved until the partner clears or releases them.
+DEMO_ASYNC_PARTNER = {
+    "name": "Vandelay Vault",
+    "broker": False,
+    "institution_identifier": "LEI-DEMO-VANDELAY-0001",
+    "connection_key_schema": "apiKeyAndSecret",
+}
+DEMO_ASYNC_CONNECTION = {
+    "name": "Globex treasury",
+    "connection_key": {"schema": "apiKeyAndSecret", "apiKey": "demo-globex-key", "apiSecret": "demo-globex-secret"},
+    "nonce": "demo-connection-globex-vandelay-vault",
+}
+DEMO_RESERVED_ALLOCATION = "demo-allocation-reserved-1"
 # Acme's partner records (seed 003 fields; seed 001's code, timezone, customer count and properties on some).
 # `invitation`: "invited" or "accepted" (by Globex), made as the invitation services would leave them.
 DEMO_ORGANIZATION_PARTNERS = [
@@ -158,18 +176,33 @@ class Command(BaseCommand):
         secrets_file.write_text(json.dumps(saved, indent=2))
         secrets_file.chmod(0o600)
         with transaction.atomic():
-            partner = self._partner(organizations["acme"])
-            self._connection(organizations["globex"], partner, out / "globex-signing-key.json")
+            partner = self._partner(organizations["acme"], DEMO_PARTNER)
+            self._connection(
+                organizations["globex"],
+                partner,
+                out / "globex-signing-key.json",
+                name=DEMO_CONNECTION_NAME,
+                connection_key={"schema": "token", "connectionToken": "demo-token-globex-at-acme"},
+                nonce=DEMO_CONNECTION_NONCE,
+            )
+            async_partner = self._partner(organizations["vandelay"], DEMO_ASYNC_PARTNER, asynchronous=True)
+            self._connection(
+                organizations["globex"], async_partner, out / "globex-signing-key.json", **DEMO_ASYNC_CONNECTION
+            )
         self._funding(organizations["globex"], staff)
         self._settlements(organizations["acme"], organizations["globex"], out)
+        self._reserved_allocation(organizations["globex"], async_partner, out)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Sign in at /accounts/login/ or /admin/ — password for every demo user: {DEMO_PASSWORD}")
         self.stdout.write(
             "  admin (staff superuser); alice (Acme owner), olivia (Acme operator), victor (Acme viewer),"
         )
-        self.stdout.write("  gary (Globex owner)")
+        self.stdout.write("  gary (Globex owner), vera (Vandelay owner)")
         self.stdout.write("  Network: Acme is the partner “Acme Prime”; Globex is connected to it (see /network/)")
+        self.stdout.write(
+            "  Vandelay is the asynchronous partner “Vandelay Vault”: Globex's allocation to it waits for vera"
+        )
         for slug, organization in organizations.items():
             creds = saved[slug]
             self.stdout.write(
@@ -246,7 +279,19 @@ class Command(BaseCommand):
             partner.guest_organization = globex if accepted else None
             partner.save(update_fields=["invitation_status", "guest_organization", "updated_at"])
 
+    @staticmethod
+    def _owner(organization: Organization):
+        return (
+            Membership.objects.filter(organization=organization, role=Role.OWNER)
+            .select_related("user")
+            .order_by("created_at", "id")
+            .first()
+            .user
+        )
+
     def _api_client(self, organization: Organization, saved: dict | None) -> dict:
+        """The organization's demo API client, made by its owner (so the API clients page names its creator)."""
+        owner = self._owner(organization)
         api_client = ApiClient.objects.filter(organization=organization, name="Demo client", active=True).first()
         if api_client is None:
             api_client, secret = services.api_client_create(
@@ -254,8 +299,12 @@ class Command(BaseCommand):
                 name="Demo client",
                 permissions=sorted(ALL_PERMISSIONS),
                 grantor_permissions=ALL_PERMISSIONS,
+                created_by=owner,
             )
-        elif (
+            return {"organization_id": str(organization.pk), "client_id": api_client.client_id, "client_secret": secret}
+        if api_client.created_by_id is None:  # made by an earlier version of this command, which named no creator
+            ApiClient.objects.filter(pk=api_client.pk).update(created_by=owner)
+        if (
             saved
             and saved.get("client_id") == api_client.client_id
             and check_password(saved.get("client_secret", ""), api_client.secret_hash)
@@ -281,6 +330,7 @@ class Command(BaseCommand):
             public_key=public_key,
             challenge=challenge,
             signature=sign_message(private_key, challenge),
+            created_by=self._owner(organization),
         )
         path.write_text(
             json.dumps(
@@ -294,18 +344,24 @@ class Command(BaseCommand):
         )
         path.chmod(0o600)
 
-    def _partner(self, acme: Organization) -> Partner:
-        """Staff's partner config for Acme (as the admin would make it: supporting the currencies Globex is funded
-        in, so the demo can allocate), then Acme's registration as a partner."""
-        config = PartnerConfig.objects.filter(enterprise=acme).first()
+    def _partner(self, enterprise: Organization, spec: dict, *, asynchronous: bool = False) -> Partner:
+        """Staff's partner config for the enterprise (as the admin would make it: supporting the currencies Globex is
+        funded in, so the demo can allocate; `asynchronous`: allocations wait for the partner's answer), then its
+        registration as a partner."""
+        config = PartnerConfig.objects.filter(enterprise=enterprise).first()
         if config is None:
-            trust_org = License.objects.filter(organization=acme).order_by("-valid_from").first().trust_org
+            trust_org = License.objects.filter(organization=enterprise).order_by("-valid_from").first().trust_org
             config = PartnerConfig.objects.create(
-                enterprise=acme, trust_org=trust_org, settlement_transaction_route_id="demo-route-acme"
+                enterprise=enterprise,
+                trust_org=trust_org,
+                settlement_transaction_route_id=f"demo-route-{enterprise.slug}",
+                async_allocations_enabled=asynchronous,
             )
-        config.supported_currencies.add(*Currency.objects.filter(code__in=DEMO_FUNDING))
-        return Partner.objects.filter(enterprise=acme).first() or network.partner_create(
-            enterprise=acme, **DEMO_PARTNER
+        missing = Currency.objects.filter(code__in=DEMO_FUNDING).exclude(partner_configs=config)
+        if missing.exists():  # only then: an `add` of nothing would still write a history row
+            config.supported_currencies.add(*missing)
+        return Partner.objects.filter(enterprise=enterprise).first() or network.partner_create(
+            enterprise=enterprise, **spec
         )
 
     def _funding(self, globex: Organization, staff) -> None:
@@ -387,21 +443,41 @@ class Command(BaseCommand):
                 user_label="user gary",
             )
 
+    def _reserved_allocation(self, globex: Organization, partner: Partner, out: Path) -> None:
+        """Globex allocates 0.5 tbtc to the asynchronous partner: it stays reserved until Vandelay confirms or
+        refuses it (Vandelay's Incoming allocations page). Made once; once decided, it is left as decided."""
+        connection = Connection.objects.get(client__enterprise=globex, partner=partner)
+        if Allocation.objects.filter(client_external_id=DEMO_RESERVED_ALLOCATION, connection=connection).exists():
+            return
+        fields = AllocationFields(
+            connection_id=connection.pk,
+            currency="tbtc",
+            quantity=5 * 10**7,
+            client_external_id=DEMO_RESERVED_ALLOCATION,
+            nonce=new_nonce(),
+            notes="Demo collateral, waiting for the partner",
+        )
+        payload = signing_payload(fields.signed())
+        allocation_create(
+            enterprise=globex,
+            fields=fields,
+            payload=payload,
+            signature=sign_message(self._private_key(out / "globex-signing-key.json"), payload),
+            initiated_by="user gary",
+        )
+
     @staticmethod
     def _private_key(path: Path) -> PrivateKey:
         return PrivateKey.from_hex(json.loads(path.read_text())["private_key"])
 
-    def _connection(self, globex: Organization, partner: Partner, key_file: Path) -> None:
+    def _connection(
+        self, globex: Organization, partner: Partner, key_file: Path, *, name: str, connection_key: dict, nonce: str
+    ) -> None:
         """Globex's network client and its connection to the partner, signed with Globex's demo signing key."""
         network.network_client_create(enterprise=globex)
         if Connection.objects.filter(client__enterprise=globex, partner=partner).exists():
             return
-        request = {
-            "partner_id": partner.pk,
-            "name": DEMO_CONNECTION_NAME,
-            "connection_key": {"schema": "token", "connectionToken": "demo-token-globex-at-acme"},
-            "nonce": DEMO_CONNECTION_NONCE,
-        }
+        request = {"partner_id": partner.pk, "name": name, "connection_key": connection_key, "nonce": nonce}
         payload = network.connection_signing_payload(enterprise=globex, **request)
         private_key = PrivateKey.from_hex(json.loads(key_file.read_text())["private_key"])
         network.connection_create(
