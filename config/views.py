@@ -4,8 +4,11 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from config.api.dialects import dialect_for_path
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +60,12 @@ def _redis_client(url: str):
     import redis
 
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1, health_check_interval=30)
+
+
+def bad_request(request, exception, template_name=defaults.ERROR_400_TEMPLATE_NAME):
+    """`handler400`: a request refused before any view or the API error fallback runs (an invalid `Host` header,
+    refused by Django's middleware) is answered on API paths in the dialect's error shape, never as an HTML page."""
+    dialect = dialect_for_path(request.path)
+    if dialect is None:
+        return defaults.bad_request(request, exception, template_name)
+    return dialect.error_response(status=400, message="Bad request.", request_id=getattr(request, "request_id", "-"))

@@ -226,3 +226,27 @@ def test_a_token_whose_user_id_is_not_an_ascii_integer_is_refused(api, organizat
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize(
+    "path, shape",
+    [
+        ("/api/v1/organizations", {"detail"}),
+        (f"/api/network/v1/enterprises/{uuid.uuid4()}/partners", {"error", "name", "requestId"}),
+        ("/api/servitly/network/partners", {"message"}),
+    ],
+)
+def test_an_invalid_host_header_is_refused_in_the_dialect_not_as_an_html_page(client, path, shape):
+    """Found by schemathesis (random run): Django's middleware refuses a bad `Host` before any view, with its HTML
+    400 page; on API paths `handler400` answers in the dialect."""
+    response = client.get(path, HTTP_HOST="L2q~8wun&BcT,")
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert shape <= set(response.json())
+
+
+def test_an_invalid_host_header_on_a_page_keeps_the_html_answer(client):
+    response = client.get("/organizations/signing-keys", HTTP_HOST="L2q~8wun&BcT,")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
