@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",  # the default
         "config.api.openapi_hooks.document_payload_too_large",
+        "config.api.openapi_hooks.document_bad_request",
         "allocations.api.schema.require_reject_reason_on_release",
     ],
     "ENUM_NAME_OVERRIDES": {
