@@ -394,13 +394,18 @@ def signed_request_check(
     return signing_key
 
 
+def nonce_check(nonce: str) -> None:
+    """A nonce is 1 to 255 characters (ValidationFailed): what `nonce_use` checks before recording it."""
+    if not nonce or len(nonce) > UsedNonce._meta.get_field("nonce").max_length:
+        raise ValidationFailed.single("nonce", "The nonce must be 1 to 255 characters.", "invalid")
+
+
 def nonce_use(*, organization: Organization, nonce: str) -> None:
     """Records the nonce; a nonce this organization used before raises NonceReused (the unique constraint decides).
 
     INSERT ... ON CONFLICT DO NOTHING rather than catching the IntegrityError: no savepoint, and the caller's
     transaction stays usable either way."""
-    if not nonce or len(nonce) > UsedNonce._meta.get_field("nonce").max_length:
-        raise ValidationFailed.single("nonce", "The nonce must be 1 to 255 characters.", "invalid")
+    nonce_check(nonce)
     connection = transaction.get_connection()
     organization_id = UsedNonce._meta.get_field("organization").get_db_prep_value(organization.pk, connection)
     with connection.cursor() as cursor:

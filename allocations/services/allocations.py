@@ -22,12 +22,13 @@ and passed through: `AllocationFields` for a client's request, `PartnerUpdateFie
 (allocations.payloads: each knows the fields it signs, in the reference's names).
 """
 
+import functools
 import hashlib
 import json
 import uuid
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from allocations.errors import (
     AllocationAlreadyFinal,
@@ -39,16 +40,33 @@ from allocations.errors import (
     CurrencyNotSupported,
     InsufficientFunds,
 )
-from allocations.models import AccountKind, AccountRef, Allocation, AllocationStatus, AllocationType, TransactionKind
+from allocations.models import (
+    AccountKind,
+    AccountRef,
+    Allocation,
+    AllocationStatus,
+    AllocationType,
+    LedgerTransaction,
+    TransactionKind,
+)
 from allocations.payloads import AllocationFields, PartnerUpdateFields
-from allocations.services.ledger import ledger_post, retry_on_conflict, transfer
+from allocations.services.ledger import (
+    checked_lines,
+    ledger_post,
+    posting_lines_params,
+    posting_refusal,
+    retry_on_conflict,
+    stored,
+    transfer,
+)
 from config.errors import DomainError, ValidationFailed
+from config.rows import columns, instances
 from organizations.errors import NonceReused
 from organizations.models import Organization
-from organizations.services import signed_request_accept, signed_request_check
+from organizations.services import nonce_check, nonce_use, signed_request_accept, signed_request_check
 from organizations.signing import signing_payload
 from partners.errors import PartnerInactive
-from partners.models import Connection, Currency, PartnerConfig
+from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
 
 RESERVED_REASON = "Awaiting the partner's confirmation."
 
@@ -59,8 +77,7 @@ RESERVED_REASON = "Awaiting the partner's confirmation."
 def allocation_signing_payload(*, enterprise: Organization, fields: AllocationFields) -> str:
     """The exact string to sign for an allocation or deallocation through the enterprise's connection, after the
     checks that need no signature (the connection is the enterprise's, the currency exists)."""
-    _client_connection(enterprise=enterprise, connection_id=fields.connection_id)
-    _currency(fields.currency)
+    _request_context(enterprise=enterprise, connection_id=fields.connection_id, code=fields.currency)
     return signing_payload(fields.signed())
 
 
@@ -131,14 +148,12 @@ def _request_create_atomic(
     signature: str,
     initiated_by: str,
 ) -> Allocation:
-    connection = _client_connection(enterprise=enterprise, connection_id=fields.connection_id)
-    currency = _currency(fields.currency, partner_config=connection.partner.config)
-    # A retry (same clientExternalId, so the same nonce if the same body) fails on the nonce here, or on the
-    # clientExternalId's unique index at the insert: _request_create answers both from the original.
-    signed_request_accept(
-        organization=enterprise, payload=payload, signature=signature, nonce=fields.nonce, signed_fields=signed_fields
+    connection, currency = _request_context(
+        enterprise=enterprise, connection_id=fields.connection_id, code=fields.currency
     )
-
+    # A retry (same clientExternalId, so the same nonce if the same body) fails on the nonce (`_record`), or on the
+    # clientExternalId's unique index at the insert: _request_create answers both from the original.
+    signed_request_check(organization=enterprise, payload=payload, signature=signature, signed_fields=signed_fields)
     allocation = Allocation(
         id=uuid.uuid4(),
         type=type_,
@@ -156,25 +171,87 @@ def _request_create_atomic(
         request_hash=request_hash,
     )
     refusal = _refusal(type_=type_, connection=connection, currency=currency)
-    asynchronous = connection.partner.config.async_allocations_enabled
-    if refusal is None:
-        try:  # refused before anything is written: the transaction goes on to record the refusal
-            allocation.posting = ledger_post(
-                kind=_first_posting_kind(type_, asynchronous),
-                lines=_first_posting_lines(allocation, asynchronous),
-                memo=f"{type_} {allocation.id}",
-            )
-        except InsufficientFunds as exc:
-            refusal = exc
     if refusal is not None:
-        allocation.status = AllocationStatus.RELEASED
-        allocation.reason, allocation.reason_code = refusal.message, refusal.code
-    elif asynchronous:
-        allocation.status, allocation.reason = AllocationStatus.RESERVED, RESERVED_REASON
-    else:
-        allocation.status = AllocationStatus.CLEARED
-    allocation.save(force_insert=True)
+        _record(_released(allocation, refusal), organization=enterprise, posting_kind=None)
+        return allocation
+    asynchronous = connection.partner.config.async_allocations_enabled
+    allocation.status = AllocationStatus.RESERVED if asynchronous else AllocationStatus.CLEARED
+    allocation.reason = RESERVED_REASON if asynchronous else ""
+    refusal = _record(allocation, organization=enterprise, posting_kind=_first_posting_kind(type_, asynchronous))
+    if refusal is not None:  # the posting was refused, nothing moved (the nonce is spent): record the refusal
+        _released(allocation, refusal).save(force_insert=True)
     return allocation
+
+
+def _released(allocation: Allocation, refusal: DomainError) -> Allocation:
+    allocation.status = AllocationStatus.RELEASED
+    allocation.reason, allocation.reason_code = refusal.message, refusal.code
+    return allocation
+
+
+_ALLOCATION_RECORD_SQL = (
+    "SELECT outcome, refused_line, refused_balance FROM allocation_record("
+    "%s::jsonb, %s, %s, %s, %s, %s, %s, %s::uuid[], %s::text[], %s::bigint[], %s::numeric[])"
+)
+
+
+def _record(allocation: Allocation, *, organization: Organization, posting_kind: str | None) -> DomainError | None:
+    """Spends the request's nonce (NonceReused), makes the allocation's first posting unless `posting_kind` is None
+    (a rule refused it: nothing moves) and inserts the allocation with it. On PostgreSQL one call of the
+    `allocation_record` function (allocations/migrations/0005) does all three. Returns the posting's
+    InsufficientFunds instead of raising it (nothing posted nor inserted, the nonce spent): the caller records the
+    refusal."""
+    connection = transaction.get_connection()
+    lines = checked_lines(_first_posting_lines(allocation)) if posting_kind is not None else []
+    memo = f"{allocation.type} {allocation.id}"
+    if connection.vendor != "postgresql":
+        nonce_use(organization=organization, nonce=allocation.nonce)
+        if posting_kind is not None:
+            try:
+                allocation.posting = ledger_post(kind=posting_kind, lines=lines, memo=memo)
+            except InsufficientFunds as exc:
+                return exc
+        allocation.save(force_insert=True)
+        return None
+
+    nonce_check(allocation.nonce)
+    posting = None
+    if posting_kind is not None:
+        posting = LedgerTransaction(id=uuid.uuid4(), kind=posting_kind, memo=memo, created_at=timezone.now())
+    with connection.cursor() as cursor:
+        params = [
+            _row(allocation, connection),
+            organization.pk,
+            allocation.nonce,
+            allocation.created_at,
+            posting.id if posting else None,
+            posting_kind,
+            memo,
+            *posting_lines_params(lines),
+        ]
+        cursor.execute(_ALLOCATION_RECORD_SQL, params)
+        outcome, refused_line, refused_balance = cursor.fetchone()
+    if outcome == "NonceReused":
+        raise NonceReused()
+    if outcome != "recorded":
+        refusal = posting_refusal(lines, refused_line, refused_balance)
+        if isinstance(refusal, InsufficientFunds):
+            return refusal
+        raise refusal
+    if posting is not None:
+        allocation.posting = stored(posting, connection)
+    stored(allocation, connection)
+    return None
+
+
+def _row(instance, connection) -> str:
+    """`instance`'s row as a JSON object of column values, for `jsonb_populate_record` (what `save()` would insert,
+    `auto_now` and defaults included)."""
+    row = {}
+    for field in instance._meta.concrete_fields:
+        value = field.pre_save(instance, add=True)
+        row[field.column] = field.get_db_prep_save(value, connection)
+    return json.dumps(row, default=str)
 
 
 def _original(existing: Allocation, request_hash: str) -> Allocation:
@@ -183,30 +260,48 @@ def _original(existing: Allocation, request_hash: str) -> Allocation:
     return existing
 
 
-def _client_connection(*, enterprise: Organization, connection_id: uuid.UUID) -> Connection:
-    connection = (
-        Connection.objects.select_related("partner__config")
-        .defer("connection_key", "payload")  # encrypted, and not needed here: no decryption per request
-        .filter(pk=connection_id, client__enterprise=enterprise)
-        .first()
+_CONNECTION_UNREAD = frozenset({"connection_key", "payload"})  # encrypted, and not needed here: no decryption
+_CONTEXT = (
+    (Connection, _CONNECTION_UNREAD),
+    (Partner, frozenset()),
+    (PartnerConfig, frozenset()),
+    (Currency, frozenset()),
+)
+
+
+@functools.cache
+def _context_sql() -> str:
+    supported = PartnerConfig.supported_currencies.through._meta.db_table
+    return (
+        f"SELECT {columns(Connection, 'c', _CONNECTION_UNREAD)}, {columns(Partner, 'p')}, "  # noqa: S608 - no input
+        f"{columns(PartnerConfig, 'pc')}, {columns(Currency, 'cur')}, EXISTS ("
+        f"SELECT 1 FROM {supported} s WHERE s.partnerconfig_id = pc.id AND s.currency_id = cur.id) "
+        f"FROM {Connection._meta.db_table} c "
+        f"JOIN {NetworkClient._meta.db_table} nc ON nc.id = c.client_id "
+        f"JOIN {Partner._meta.db_table} p ON p.id = c.partner_id "
+        f"JOIN {PartnerConfig._meta.db_table} pc ON pc.id = p.config_id "
+        f"LEFT JOIN {Currency._meta.db_table} cur ON cur.code = %s "
+        "WHERE c.id = %s AND nc.enterprise_id = %s"
     )
-    if connection is None:
+
+
+def _request_context(*, enterprise: Organization, connection_id: uuid.UUID, code: str) -> tuple[Connection, Currency]:
+    """The enterprise's connection (ConnectionNotFound) with its partner and the partner's config, and the currency
+    of `code` (ValidationFailed when unknown) annotated `supported` by that partner: one statement (config.rows)."""
+    connection = transaction.get_connection()
+    ids = [Connection._meta.pk.get_db_prep_value(pk, connection) for pk in (connection_id, enterprise.pk)]
+    with connection.cursor() as cursor:
+        cursor.execute(_context_sql(), [code, *ids])
+        row = cursor.fetchone()
+    if row is None:
         raise ConnectionNotFound()
-    return connection
-
-
-def _currency(code: str, *, partner_config=None) -> Currency:
-    """The currency of `code`; with `partner_config`, annotated `supported` by that partner (the same query)."""
-    currencies = Currency.objects.filter(code=code)
-    if partner_config is not None:
-        supported = PartnerConfig.supported_currencies.through.objects.filter(
-            partnerconfig_id=partner_config.pk, currency_id=OuterRef("pk")
-        )
-        currencies = currencies.annotate(supported=Exists(supported))
-    currency = currencies.first()
-    if currency is None:
+    client_connection, partner, config, currency, supported = instances(row, connection, *_CONTEXT)
+    if currency.pk is None:
         raise ValidationFailed.single(("amount", "currency"), f"Unknown currency {code!r}.", "invalid")
-    return currency
+    partner.config = config
+    client_connection.partner = partner
+    currency.supported = supported
+    return client_connection, currency
 
 
 def _refusal(*, type_: str, connection: Connection, currency: Currency) -> DomainError | None:
@@ -238,7 +333,8 @@ def _first_posting_kind(type_: str, asynchronous: bool) -> str:
     return TransactionKind.ALLOCATION if type_ == AllocationType.ALLOCATION else TransactionKind.DEALLOCATION
 
 
-def _first_posting_lines(allocation: Allocation, asynchronous: bool):
+def _first_posting_lines(allocation: Allocation):
+    asynchronous = allocation.status == AllocationStatus.RESERVED
     available, held, reserved = _accounts(allocation)
     amount = int(allocation.quantity)
     if allocation.type == AllocationType.ALLOCATION:

@@ -4,30 +4,36 @@ A line is an account (owner, kind, currency) and a signed amount in base units: 
 balance, negative takes from it. A posting must balance per currency (lines sum to zero), and no account other than
 an external one may end below zero (`InsufficientFunds`). The accounts a posting touches are created on first use and
 locked in ascending id order (`SELECT ... FOR UPDATE`), so concurrent postings over the same accounts queue instead
-of deadlocking, and a balance is checked and written by one transaction at a time. The same rules hold in PostgreSQL
-(CHECK constraints, a deferred constraint trigger; allocations/migrations/0002): a bug here cannot break them.
+of deadlocking, and a balance is checked and written by one transaction at a time.
+
+On PostgreSQL the posting is one call of the PL/pgSQL function `ledger_post` (allocations/migrations/0005): the
+locks, the checks and the writes in one round trip; its refusals come back as values and are raised here as the
+same domain errors. It is the only writer of balances (a trigger refuses any other), and the rules hold in the
+database besides (CHECK constraints, immutable entries, a deferred balance trigger; migration 0002). On SQLite (the
+embedded default, one writer at a time) the same posting runs in Python (`_post_in_python`).
 
 Reads (`account_balance`, `ledger_differences`) are in allocations.selectors.ledger.
 
 `ledger_post` joins the caller's `transaction.atomic()` (the allocation, the deposit), so the business record and
-its money movement commit or roll back together. A posting costs four statements once its accounts exist: lock the
-accounts, update their balances, insert the transaction, insert its entries. `retry_on_conflict` re-runs a whole
-service when PostgreSQL reports a serialization failure or a deadlock, a bounded number of times.
+its money movement commit or roll back together. `retry_on_conflict` re-runs a whole service when PostgreSQL reports
+a serialization failure or a deadlock, a bounded number of times.
 """
 
 import functools
 import logging
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, models, transaction
 from django.utils import timezone
 
 from allocations.errors import InsufficientFunds, LedgerBalanceOverflow, LedgerImbalanced
 from allocations.models import AccountKind, AccountRef, LedgerAccount, LedgerEntry, LedgerTransaction
+from config.errors import DomainError
 from partners.amounts import MAX_AMOUNT_DIGITS
 
 logger = logging.getLogger(__name__)
@@ -52,6 +58,15 @@ def ledger_post(*, kind: str, lines: Iterable[Line], memo: str = "", created_by=
     """Posts `lines` as one transaction. Joins the caller's transaction (opens one when there is none) without a
     savepoint: every refusal (LedgerImbalanced, InsufficientFunds, LedgerBalanceOverflow) is raised before anything
     is written, so the caller's transaction stays usable and may record the refusal."""
+    lines = checked_lines(lines)
+    if not transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return _post(kind=kind, lines=lines, memo=memo, created_by=created_by)
+    return _post(kind=kind, lines=lines, memo=memo, created_by=created_by)
+
+
+def checked_lines(lines: Iterable[Line]) -> list[Line]:
+    """The non-zero lines of a posting, once they are integers that sum to zero per currency (LedgerImbalanced)."""
     lines = [line for line in lines if line.amount != 0]
     if not lines:
         raise LedgerImbalanced("a posting needs at least one non-zero line")
@@ -62,47 +77,106 @@ def ledger_post(*, kind: str, lines: Iterable[Line], memo: str = "", created_by=
         totals[line.account.currency.pk] += line.amount
     if any(totals.values()):
         raise LedgerImbalanced(f"a posting must sum to zero per currency: {dict(totals)}")
-    if not transaction.get_connection().in_atomic_block:
-        with transaction.atomic():
-            return _post(kind=kind, lines=lines, memo=memo, created_by=created_by)
-    return _post(kind=kind, lines=lines, memo=memo, created_by=created_by)
+    return lines
 
 
 def _post(*, kind: str, lines: list[Line], memo: str, created_by) -> LedgerTransaction:
+    if transaction.get_connection().vendor == "postgresql":
+        return _post_in_postgresql(kind=kind, lines=lines, memo=memo, created_by=created_by)
+    return _post_in_python(kind=kind, lines=lines, memo=memo, created_by=created_by)
+
+
+_LEDGER_POST_SQL = (
+    "SELECT refusal, refused_line, refused_balance FROM ledger_post("
+    "%s, %s, %s, %s, %s, %s::uuid[], %s::text[], %s::bigint[], %s::numeric[])"
+)
+
+
+def posting_lines_params(lines: list[Line]) -> list[list]:
+    """The lines of a posting as the PostgreSQL functions take them (allocations/migrations/0005): four parallel
+    arrays of owners, kinds, currency ids and amounts."""
+    return [
+        [line.account.owner_id for line in lines],
+        [line.account.kind for line in lines],
+        [line.account.currency.pk for line in lines],
+        [str(line.amount) for line in lines],
+    ]
+
+
+def posting_refusal(lines: list[Line], line_number: int, balance) -> DomainError:
+    """The domain error of a refusal answered by the `ledger_post` function for line `line_number` (1-based) of
+    `lines`, whose account held `balance`: the same error the Python posting raises."""
+    ref = lines[line_number - 1].account
+    delta = sum(line.amount for line in lines if line.account == ref)
+    refusal = _refusal(ref, balance=int(balance), delta=delta)
+    if refusal is None:
+        raise AssertionError(f"ledger_post refused line {line_number} of a posting it could make")
+    return refusal
+
+
+def _post_in_postgresql(*, kind: str, lines: list[Line], memo: str, created_by) -> LedgerTransaction:
+    """One call of the `ledger_post` function: the same locks, checks and writes as `_post_in_python`, in one round
+    trip. Its refusals come back as values, nothing written, and are raised here as the same domain errors."""
+    connection = transaction.get_connection()
+    posting = LedgerTransaction(
+        id=uuid.uuid4(), kind=kind, memo=memo[:500], created_by=created_by, created_at=timezone.now()
+    )
+    with connection.cursor() as cursor:
+        creator = created_by.pk if created_by is not None else None
+        params = [posting.id, kind, posting.memo, creator, posting.created_at, *posting_lines_params(lines)]
+        cursor.execute(_LEDGER_POST_SQL, params)
+        refusal, refused_line, refused_balance = cursor.fetchone()
+    if refusal is not None:
+        raise posting_refusal(lines, refused_line, refused_balance)
+    return stored(posting, connection)
+
+
+def stored(instance: models.Model, connection) -> models.Model:
+    """`instance` marked as a row of the database, as if the ORM had saved it (a SQL function inserted it)."""
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def _refusal(ref: AccountRef, *, balance: int, delta: int) -> DomainError | None:
+    """Why a posting may not move `ref`'s balance by `delta`, if it may not."""
+    if balance + delta < 0 and ref.kind != AccountKind.EXTERNAL:
+        return InsufficientFunds.shortfall(code=ref.currency.code, kind=ref.kind, balance=balance, needed=-delta)
+    if abs(balance + delta) >= _BALANCE_LIMIT:  # NUMERIC(78,0) could not store it: refuse before writing
+        return LedgerBalanceOverflow(
+            f"The amount is too large: the {ref.currency.code} {ref.kind} balance would have more than "
+            f"{MAX_AMOUNT_DIGITS} digits."
+        )
+    return None
+
+
+def _post_in_python(*, kind: str, lines: list[Line], memo: str, created_by) -> LedgerTransaction:
+    """The posting on SQLite (one writer at a time): the rules of the PostgreSQL function, in Python."""
     accounts = _locked_accounts({line.account for line in lines})
     deltas: dict[AccountRef, int] = defaultdict(int)
     for line in lines:
         deltas[line.account] += line.amount
     balances: dict[AccountRef, int] = {}
     for ref, delta in deltas.items():
-        balance = int(accounts[ref].balance)
-        balances[ref] = balance + delta
-        if balances[ref] < 0 and ref.kind != AccountKind.EXTERNAL:
-            raise InsufficientFunds.shortfall(code=ref.currency.code, kind=ref.kind, balance=balance, needed=-delta)
-        if abs(balances[ref]) >= _BALANCE_LIMIT:  # NUMERIC(78,0) could not store it: refuse before writing
-            raise LedgerBalanceOverflow(
-                f"The amount is too large: the {ref.currency.code} {ref.kind} balance would have more than "
-                f"{MAX_AMOUNT_DIGITS} digits."
-            )
+        refusal = _refusal(ref, balance=int(accounts[ref].balance), delta=delta)
+        if refusal is not None:
+            raise refusal
+        balances[ref] = int(accounts[ref].balance) + delta
     now = timezone.now()
-    connection = transaction.get_connection()
-    balance_field = LedgerAccount._meta.get_field("balance")
-    with connection.cursor() as cursor:  # one statement for all the balances (psycopg pipelines executemany)
-        cursor.executemany(
-            "UPDATE allocations_ledgeraccount SET balance = %s, updated_at = %s WHERE id = %s",
-            [
-                (balance_field.get_db_prep_save(balance, connection), now, accounts[ref].pk)
-                for ref, balance in balances.items()
-            ],
-        )
-    for ref, balance in balances.items():
-        accounts[ref].balance = Decimal(balance)
+    LedgerAccount.objects.bulk_update(
+        [_with_balance(accounts[ref], balance, now) for ref, balance in balances.items()], ["balance", "updated_at"]
+    )
     posting = LedgerTransaction(kind=kind, memo=memo[:500], created_by=created_by, created_at=now)
     posting.save(force_insert=True)
     LedgerEntry.objects.bulk_create(
         [LedgerEntry(transaction=posting, account=accounts[line.account], amount=line.amount) for line in lines]
     )
     return posting
+
+
+def _with_balance(account: LedgerAccount, balance: int, now) -> LedgerAccount:
+    account.balance, account.updated_at = Decimal(balance), now
+    return account
 
 
 def ledger_lock(refs: Iterable[AccountRef]) -> dict[AccountRef, int]:

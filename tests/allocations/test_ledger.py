@@ -1,6 +1,7 @@
 """The ledger: balanced postings, no overdraft, immutable entries, stored balances that ledger_verify recomputes;
 on PostgreSQL the database enforces the same rules, and concurrent postings never overdraw."""
 
+import contextlib
 import threading
 import uuid
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from allocations.errors import InsufficientFunds, LedgerBalanceOverflow, LedgerImbalanced, in_whole_units
 from allocations.models import EXTERNAL_OWNER, AccountKind, AccountRef, LedgerAccount, LedgerEntry, LedgerTransaction
@@ -118,13 +120,44 @@ def test_ledger_verify_finds_a_tampered_balance(client_id, tbtc, capsys):
     deposit(client_id, tbtc, 100)
     call_command("ledger_verify")
     assert "Ledger consistent" in capsys.readouterr().out
-    LedgerAccount.objects.filter(owner_id=client_id).update(balance=150)
+    with _balance_guard_off():  # a tamperer who owns the tables: ledger_verify still finds it
+        LedgerAccount.objects.filter(owner_id=client_id).update(balance=150)
     with pytest.raises(CommandError, match="inconsistent"):
         call_command("ledger_verify")
     assert "balance 150, entries sum to 100" in capsys.readouterr().err
 
 
 # --- PostgreSQL enforces the rules itself ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _balance_guard_off():
+    """On PostgreSQL, the balance guard's door opened for the block by hand, as a tamperer with SQL access could."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('ledger.posting', 'on', true)")
+        yield
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_a_balance_written_outside_the_posting_function(client_id, tbtc):
+    """Only `ledger_post()` writes balances: an UPDATE of a balance, even one that keeps it non-negative, and an
+    account created with a balance are refused by the database; the posting function itself still works after."""
+    deposit(client_id, tbtc, 100)
+    with pytest.raises(IntegrityError, match="outside ledger_post"), transaction.atomic():
+        LedgerAccount.objects.filter(owner_id=client_id).update(balance=150)
+    with pytest.raises(IntegrityError, match="outside ledger_post"), transaction.atomic(), connection.cursor() as c:
+        c.execute("UPDATE allocations_ledgeraccount SET balance = balance + 1")
+    with pytest.raises(IntegrityError, match="balances start at 0"), transaction.atomic():
+        LedgerAccount.objects.create(owner_id=uuid.uuid4(), kind=AccountKind.AVAILABLE, currency=tbtc, balance=5)
+    with transaction.atomic():  # the door the function opens is closed again when it returns
+        deposit(client_id, tbtc, 1)
+        with pytest.raises(IntegrityError, match="outside ledger_post"), transaction.atomic():
+            LedgerAccount.objects.filter(owner_id=client_id).update(balance=999)
+    LedgerAccount.objects.filter(owner_id=client_id).update(updated_at=timezone.now())  # other columns: allowed
+    assert account_balance(available(client_id, tbtc)) == 101
+    assert ledger_differences() == []
 
 
 @pytest.mark.postgres
