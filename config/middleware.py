@@ -1,4 +1,4 @@
-"""Request ids, and JSON error bodies for API paths that never reach a DRF view."""
+"""Request ids, JSON error bodies for API paths that never reach a DRF view, and the lean path of API requests."""
 
 import logging
 import re
@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
 
 from config.api.dialects import dialect_for_path
 from config.api.exceptions import to_api_error
@@ -125,3 +126,76 @@ _FALLBACK_MESSAGES = {
     405: "Method not allowed.",
     500: "Internal server error.",
 }
+
+
+# --- The lean path: what API requests skip ------------------------------------------------------------------------
+
+HEALTHZ_PATH = "/healthz"
+# Under /api/ but HTML pages (Swagger UI, ReDoc): they keep every page middleware.
+_API_PAGES = ("/api/docs/", "/api/redoc/")
+
+
+def is_api_path(path: str) -> bool:
+    """The JSON endpoints: `/healthz` and `/api/...` except the documentation pages."""
+    return path == HEALTHZ_PATH or (path.startswith("/api/") and not path.startswith(_API_PAGES))
+
+
+def pages_only(dotted_path: str) -> type:
+    """The middleware at `dotted_path`, run for pages only: on API paths (`is_api_path`) the request goes straight
+    past it, hooks included. A subclass of it, so the system checks that look for it (the admin's) still find it.
+
+    For middleware that API requests never need: messages and whitenoise's static files. CurrentOrganizationMiddleware
+    skips its query on API paths itself. The CSRF middleware stays everywhere: `check --deploy` looks for it by
+    name, on API views (all exempt from it) it costs next to nothing, and DRF's SessionAuthentication makes the
+    check itself for session-authenticated API calls.
+    """
+    middleware_class = import_string(dotted_path)
+
+    class PagesOnly(middleware_class):
+        def __init__(self, get_response):
+            super().__init__(get_response)
+            self._next = get_response
+            for hook in ("process_view", "process_exception", "process_template_response"):
+                if hasattr(middleware_class, hook):
+                    setattr(self, hook, self._skipping_api_paths(getattr(super(), hook)))
+
+        def __call__(self, request):
+            if is_api_path(request.path_info):
+                return self._next(request)
+            return super().__call__(request)
+
+        @staticmethod
+        def _skipping_api_paths(hook):
+            def skipping(request, *args, **kwargs):
+                return None if is_api_path(request.path_info) else hook(request, *args, **kwargs)
+
+            return skipping
+
+    PagesOnly.__name__ = PagesOnly.__qualname__ = f"PagesOnly{middleware_class.__name__}"
+    PagesOnly.__module__ = __name__
+    return PagesOnly
+
+
+PagesOnlyWhiteNoiseMiddleware = pages_only("whitenoise.middleware.WhiteNoiseMiddleware")
+PagesOnlyMessageMiddleware = pages_only("django.contrib.messages.middleware.MessageMiddleware")
+
+
+class HealthzMiddleware:
+    """Answers `/healthz` before the session, authentication and page middleware and the URL resolver, none of
+    which it needs; the middleware before it (request id and access log, size limit, security headers, CSP,
+    X-Frame-Options) still applies. The `Host` header is validated, and `Content-Length` set, as CommonMiddleware
+    does for every other path."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        from config.views import healthz
+
+        self.healthz = healthz
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info != HEALTHZ_PATH:
+            return self.get_response(request)
+        request.get_host()  # DisallowedHost: a 400, as for every other path
+        response = self.healthz(request)
+        response["Content-Length"] = str(len(response.content))  # as CommonMiddleware gives every other answer
+        return response

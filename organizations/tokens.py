@@ -73,26 +73,49 @@ def token_issue_for_membership(*, membership: Membership) -> IssuedToken:
     )
 
 
+# Tokens whose signature and claims were checked, by the token's text: a token is sent with every request of its
+# lifetime, and PyJWT's verification (the key's checks, base64, HMAC, JSON) is a fair part of a request's cost. Only
+# what never changes for a given text and key is remembered; the expiry (and the issue time) are checked again on
+# every use, and authorization still reads the live API client or membership each time, so revoking a client or
+# removing a member ends its tokens at once as before. Per process, at most _VERIFIED_MAX tokens (then emptied).
+_VERIFIED_MAX = 4096
+_verified: dict[str, tuple[str, str, int, int, "TokenClaims"]] = {}
+
+
 def token_decode(token: str) -> TokenClaims:
+    key, issuer = signing_key(), settings.JWT_ISSUER
+    known = _verified.get(token)
+    if known is not None and known[0] == key and known[1] == issuer:
+        _key, _issuer, expires, issued, claims = known
+        now = timezone.now().timestamp()
+        if expires <= now:  # PyJWT's rules, without leeway
+            raise TokenExpired()
+        if issued > now:
+            raise TokenInvalid()
+        return claims
     try:
-        claims = jwt.decode(
+        decoded = jwt.decode(
             token,
-            signing_key(),
+            key,
             algorithms=[ALGORITHM],
-            issuer=settings.JWT_ISSUER,
+            issuer=issuer,
             options={"require": ["sub", "org", "exp", "iat", "iss"]},
         )
     except jwt.ExpiredSignatureError:
         raise TokenExpired() from None
     except jwt.InvalidTokenError:
         raise TokenInvalid() from None
-    kind, _, subject = str(claims["sub"]).partition(":")
+    kind, _, subject = str(decoded["sub"]).partition(":")
     try:
-        organization_id = uuid.UUID(str(claims["org"]))
+        organization_id = uuid.UUID(str(decoded["org"]))
     except ValueError:
         raise TokenInvalid() from None
     if kind not in ("client", "user") or not subject:
         raise TokenInvalid()
-    return TokenClaims(
-        kind=kind, subject=subject, organization_id=organization_id, session_auth_hash=str(claims.get("sah", ""))
+    claims = TokenClaims(
+        kind=kind, subject=subject, organization_id=organization_id, session_auth_hash=str(decoded.get("sah", ""))
     )
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[token] = (key, issuer, int(decoded["exp"]), int(decoded["iat"]), claims)
+    return claims

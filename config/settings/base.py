@@ -40,19 +40,24 @@ INSTALLED_APPS = [
     "demo",
 ]
 
+# API paths (`/api/...` but the documentation pages, and `/healthz`: config.middleware.is_api_path) take a lean path:
+# `/healthz` is answered right after the security headers; the `PagesOnly...` middleware (whitenoise, messages) runs
+# for pages only. Sessions, authentication and CSRF stay for session-authenticated API calls (DRF's
+# SessionAuthentication checks their CSRF token).
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.HealthzMiddleware",
+    "config.middleware.PagesOnlyWhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "organizations.middleware.CurrentOrganizationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.PagesOnlyMessageMiddleware",
     "config.middleware.ApiErrorFallbackMiddleware",
 ]
 
@@ -220,10 +225,9 @@ REST_FRAMEWORK = {
         "organizations.throttling.PrincipalRateThrottle",
         "config.api.throttling.InstallationRateThrottle",
     ],
-    "DEFAULT_RENDERER_CLASSES": [
-        "config.api.renderers.JSONRenderer",
-        "config.api.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only: the browsable API (config.api.renderers.BrowsableAPIRenderer) is added by the local settings in
+    # DEBUG. With one renderer, content negotiation has nothing to choose and no `Vary: Accept` to add.
+    "DEFAULT_RENDERER_CLASSES": ["config.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.DialectAutoSchema",
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",

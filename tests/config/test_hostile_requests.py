@@ -8,6 +8,8 @@ import jwt
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from config.api.renderers import BrowsableAPIRenderer, JSONRenderer
+from organizations.api.views import MemberViewSet
 from organizations.tokens import signing_key
 from tests.conftest import bearer, org_headers
 from tests.factories.organization_partners import OrganizationPartnerFactory
@@ -202,7 +204,9 @@ def test_a_lone_surrogate_in_a_choice_is_refused_not_a_crash(api, caller, method
     assert "\ufffd" in response.json()["detail"][0]["msg"]  # shown as the replacement character
 
 
-def test_a_lone_surrogate_renders_in_the_browsable_api_too(api, caller):
+def test_a_lone_surrogate_renders_in_the_browsable_api_too(api, caller, monkeypatch):
+    # The browsable API is served in DEBUG only (config/settings/local.py); DRF reads the renderers at import.
+    monkeypatch.setattr(MemberViewSet, "renderer_classes", [JSONRenderer, BrowsableAPIRenderer])
     headers, path_params = caller
 
     response = api.patch(
