@@ -202,18 +202,28 @@ def pgbench(db_name: str, *, scale: int = 1, clients: int = 8, threads: int = 2,
             timeout=600,
             check=True,
         )
+    return pgbench_run(url, clients=clients, threads=threads, seconds=seconds) | {"scale": scale}
+
+
+def pgbench_run(url: str, *extra: str, clients: int, threads: int, seconds: int) -> dict:
+    """One timed pgbench run on `url` (`extra`: e.g. a custom script, `-f FILE -D NAME=VALUE`); its tps (without
+    the initial connection time) and average latency."""
     result = subprocess.run(  # noqa: S603 - fixed argv
-        ["pgbench", "-c", str(clients), "-j", str(threads), "-T", str(seconds), url],  # noqa: S607
+        ["pgbench", "-c", str(clients), "-j", str(threads), "-T", str(seconds), *extra, url],  # noqa: S607
         capture_output=True,
         text=True,
         timeout=seconds + 120,
-        check=True,
+        check=False,
     )
+    if result.returncode != 0:
+        raise SystemExit(f"pgbench failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
     tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
     latency = re.search(r"latency average = ([0-9.]+) ms", result.stdout)
+    transactions = re.search(r"number of transactions actually processed: ([0-9]+)", result.stdout)
     return {
         "tps": float(tps.group(1)) if tps else None,
         "latency_avg_ms": float(latency.group(1)) if latency else None,
+        "transactions": int(transactions.group(1)) if transactions else None,
         "clients": clients,
-        "scale": scale,
+        "seconds": seconds,
     }
