@@ -132,7 +132,7 @@ def main() -> None:
             flush=True,
         )
     except NotMeasured as exc:
-        report["not_measured"] = str(exc)
+        report["not_measured"] = " ".join(str(exc).split())  # one line: it goes into a table cell
         print(f"django-hordak peer not measured: {exc}", flush=True)
     finally:
         import psycopg
