@@ -308,13 +308,16 @@ def generate(world: dict, history: dict, target: int) -> float:
                 "FROM generate_series(%(offset)s, %(offset)s + %(n)s - 1) AS i",
                 params,
             )
+            # Each insert in the order of its table's random-UUID key: the index's pages are visited in order rather
+            # than at random, so a batch dirties (and writes to the WAL) fewer of them as the tables grow.
             cursor.execute(
                 "INSERT INTO allocations_ledgertransaction (id, kind, memo, created_by_id, created_at) "
-                "SELECT tx, 'allocation', 'allocation ' || alloc, NULL, at FROM bench_gen",
+                "SELECT tx, 'allocation', 'allocation ' || alloc, NULL, at FROM bench_gen ORDER BY tx",
             )
             cursor.execute(
                 "INSERT INTO allocations_ledgerentry (transaction_id, account_id, amount, created_at) "
-                "SELECT tx, %(available)s, -1, at FROM bench_gen UNION ALL SELECT tx, %(held)s, 1, at FROM bench_gen",
+                "SELECT tx, %(available)s, -1, at FROM bench_gen UNION ALL SELECT tx, %(held)s, 1, at FROM bench_gen "
+                "ORDER BY 1",
                 params,
             )
             cursor.execute(
@@ -323,7 +326,7 @@ def generate(world: dict, history: dict, target: int) -> float:
                 "initiated_by, notes, nonce, payload, signature, request_hash, posting_id, completion_id, created_at, "
                 "updated_at) SELECT alloc, 'allocation', %(connection)s, %(client)s, %(partner)s, %(currency)s, 1, "
                 "'cleared', '', '', false, 'history-' || i, '', 'bench generator', '', 'history-' || i, '{}', '', '', "
-                "tx, NULL, at, at FROM bench_gen",
+                "tx, NULL, at, at FROM bench_gen ORDER BY alloc",
                 params,
             )
             cursor.execute(

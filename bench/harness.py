@@ -141,16 +141,14 @@ def pgbouncer(db_name: str, *, pool_size: int):
         shutil.chown(directory, "postgres")
         for name in ("pgbouncer.ini", "users.txt"):
             shutil.chown(Path(directory, name), "postgres")
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
+    output = Path(directory, "output.txt").open("w")  # noqa: SIM115 - closed in the finally below
+    process = subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                log = Path(directory, "pgbouncer.log")
-                output = (process.stdout.read().decode() if process.stdout else "") + (
-                    log.read_text()[-2000:] if log.exists() else ""
-                )
-                raise SystemExit(f"pgbouncer exited ({process.returncode}):\n{output}")
+                said = Path(directory, "output.txt").read_text()[-2000:]
+                raise SystemExit(f"pgbouncer exited ({process.returncode}):\n{said}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
@@ -167,8 +165,7 @@ def pgbouncer(db_name: str, *, pool_size: int):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if process.stdout:
-            process.stdout.close()
+        output.close()
         shutil.rmtree(directory, ignore_errors=True)
 
 
