@@ -43,6 +43,7 @@ def percent(ratio: float) -> str:
 
 
 def times(ratio: float) -> str:
+    """Truncated as `percent`."""
     return f"{math.floor(ratio * 100) / 100:.2f}x"
 
 
@@ -55,12 +56,13 @@ def rows(http: dict | None, why_http: str, alloc: dict | None, why_alloc: str, h
     absent = "not measured"
     service = alloc and alloc["service"]
     figure = rate(service["per_s"], p95=service["p95_ms"]) if service else absent
+    measure = f"service allocations/s ({service['workers'] if service else 8} workers)"
 
     tpcb = alloc and alloc.get("pgbench_tpcb")
     if tpcb:
         ratio = service["per_s"] / tpcb["tps"]
         yield (
-            "service allocations/s (8 workers)",
+            measure,
             figure,
             "pgbench TPC-B (scale 10, 8 clients)",
             rate(tpcb["tps"], " tps"),
@@ -71,7 +73,7 @@ def rows(http: dict | None, why_http: str, alloc: dict | None, why_alloc: str, h
     else:
         why = why_alloc or "pgbench not installed"
         yield (
-            "service allocations/s (8 workers)",
+            measure,
             figure,
             "pgbench TPC-B",
             absent,
