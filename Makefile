@@ -21,7 +21,7 @@ help:
 	@echo "make lint    - ruff, migrations check, OpenAPI schema validation"
 	@echo "make ci      - what CI runs (.ci/run): services up, static checks, the suite without and with services"
 	@echo "make worker  - a Celery worker with beat (needs REDIS_URL)"
-	@echo "make bench   - benchmarks, as ratios against baselines measured in the same run (in-process, HTTP, allocations)"
+	@echo "make bench   - benchmarks against baselines and peers measured in the same run, then issue 16's summary table"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is required (Django 6). Set PYTHON=/path/to/python3.12"; exit 1; }
@@ -80,11 +80,17 @@ ci:
 # what it needs: a PostgreSQL server from DATABASE_URL or BENCH_DATABASE_URL, and the Debian package wrk), then the
 # allocation benchmark on the same server (bench/allocations_bench.py; ALLOC_BENCH_ARGS=--quick for 100,000 rows).
 # bench/run.py ends with the settlement finalization benchmark (bench/settlements_bench.py: PostgreSQL and Redis,
-# real workers; SETTLEMENT_BENCH_ARGS=--quick for 100 settlements instead of 1,000).
+# real workers; SETTLEMENT_BENCH_ARGS=--quick for 100 settlements instead of 1,000). The allocation benchmark also
+# runs the pure-SQL ledger peer (bench/sql_ledger.py) and the service through a PgBouncer it starts (Debian package
+# pgbouncer), and its scale point is 10,000,000 allocations (--quick: 100,000; --scale N). Then the django-hordak
+# peer in a throwaway venv (bench/hordak_bench.py), and bench/summary.py prints issue 16's table from this run's JSON.
+bench: BENCH_STARTED := $(shell date -u +%Y-%m-%dT%H:%M:%S+00:00)
 bench: $(STAMP)
 	SETTLEMENT_BENCH_ARGS="$(SETTLEMENT_BENCH_ARGS)" $(BIN)/python bench/run.py
 	$(BIN)/python bench/http_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/allocations_bench.py $(ALLOC_BENCH_ARGS)
+	$(BIN)/python bench/hordak_bench.py $(HORDAK_BENCH_ARGS)
+	$(BIN)/python bench/summary.py --since $(BENCH_STARTED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,18 +2,22 @@
 measured in the same run on the same server.
 
     make bench                       # the other modes, then this
-    .venv/bin/python bench/allocations_bench.py [--quick] [--workers 8] [--duration 5]
+    .venv/bin/python bench/allocations_bench.py [--quick] [--scale 10000000] [--workers 8] [--duration 5]
 
 All in one run, in its own database `<BENCH_DB_NAME or pn_bench>_alloc` (or BENCH_ALLOC_DB_NAME), dropped and made
 anew each run, on the PostgreSQL server of BENCH_DATABASE_URL or DATABASE_URL (http_bench.py's rules):
 1. service level: `allocation_create` (signature check, nonce, idempotency, ledger posting) from `--workers` forked
    processes, each with its own database connection, its own client enterprise and connection (requests signed in
-   advance), as allocations/s and latency percentiles; beside pgbench TPC-B (scale 10, 8 clients) on the same server;
+   advance), as allocations/s and latency percentiles; beside pgbench TPC-B (scale 10, 8 clients) on the same server
+   and the pure-SQL ledger (bench/sql_ledger.py: a two-account transfer as one PL/pgSQL call, 8 pgbench clients, as
+   long as TPC-B); then once more with the workers' connections through a PgBouncer this run starts (transaction
+   pooling, `--pgbouncer-pool` server connections; skipped with a note when pgbouncer is not installed);
 2. HTTP level: gunicorn with the production settings (bench/harness.py, as http_bench.py) serving signed allocation
    requests made in advance (wrk with bench/wrk_bodies.lua, each request sent once), beside the authenticated indexed
    read `GET .../clients/allocations/{id}`; requests/s, p50/p95/p99 and their ratio;
 3. scale: the service-level p95 with 1,000 existing allocations (step 1) and again after a generator has filled the
-   allocations and ledger tables to 1,000,000 (`--quick`: 100,000) in bulk INSERT ... SELECT generate_series.
+   allocations and ledger tables to `--scale` (default 10,000,000; `--quick`: 100,000) in bulk INSERT ... SELECT
+   generate_series, in transactions of 200,000, its progress and time printed.
 Prints a table with the issue's targets and writes JSON under bench/results/. PostgreSQL is required: without it the
 run stops with a message and a non-zero exit.
 """
@@ -30,16 +34,30 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from harness import BENCH, RESULTS, ROOT, check, create_database, database_url, gunicorn, machine, pgbench, server_env
+import sql_ledger
+from harness import (
+    BENCH,
+    RESULTS,
+    ROOT,
+    check,
+    create_database,
+    database_url,
+    gunicorn,
+    machine,
+    pgbench,
+    pgbouncer,
+    server_env,
+)
 from harness import wrk as run_wrk
 
 DB_NAME = os.environ.get("BENCH_ALLOC_DB_NAME") or f"{os.environ.get('BENCH_DB_NAME', 'pn_bench')}_alloc"
 PGBENCH_DB_NAME = f"{DB_NAME}_pgbench"
 TARGETS = {
     "service/tpcb": 0.25,  # service-level allocations/s ≥ 25% of TPC-B tps
+    "service/sql_ledger": 0.5,  # service-level allocations/s ≥ 0.5 x the pure-SQL ledger's transfers/s
     "http alloc/read": 0.50,  # HTTP allocation requests/s ≥ 50% of the read's
     "p95_ms": 50.0,  # p95 < 50 ms at 8 clients
-    "p95 large/small": 1.2,  # p95 at 1,000,000 existing allocations ≤ 1.2 x p95 at 1,000
+    "p95 large/small": 1.2,  # p95 at 10,000,000 existing allocations ≤ 1.2 x p95 at 1,000
 }
 CURRENCY = "tbtc"
 FUNDS = 10**15
@@ -219,6 +237,31 @@ def service_run(world: dict, *, workers: int, per_worker: int) -> dict:
     }
 
 
+def service_through_pgbouncer(world: dict, *, workers: int, per_worker: int, pool_size: int) -> dict:
+    """`service_run` once more with every worker's connection going through a PgBouncer started for it (transaction
+    pooling, at most `pool_size` server connections), with Django's server-side cursors off as PgBouncer needs;
+    the direct connection settings come back afterwards. {"not_measured": why} when pgbouncer is not installed."""
+    from django.db import connections
+
+    with pgbouncer(DB_NAME, pool_size=pool_size) as port:
+        if port is None:
+            return {"not_measured": "pgbouncer is not installed (apt-get install pgbouncer)"}
+        database = connections["default"].settings_dict
+        direct = {key: database.get(key) for key in ("HOST", "PORT", "DISABLE_SERVER_SIDE_CURSORS")}
+        connections.close_all()
+        database.update(HOST="127.0.0.1", PORT=port, DISABLE_SERVER_SIDE_CURSORS=True)
+        try:
+            connections["default"].ensure_connection()
+            if connections["default"].connection.info.port != port:
+                raise SystemExit("the PgBouncer run did not connect through PgBouncer")
+            service_run(world, workers=workers, per_worker=20)  # warm-up: PgBouncer's server connections
+            result = service_run(world, workers=workers, per_worker=per_worker)
+        finally:
+            connections.close_all()
+            database.update(direct)
+    return {**result, "pool_mode": "transaction", "server_connections": pool_size}
+
+
 # --- scale: existing allocations, generated in bulk -----------------------------------------------------------------
 
 
@@ -242,6 +285,7 @@ def generate(world: dict, history: dict, target: int) -> float:
     held = LedgerAccount.objects.get(owner_id=conn.network_account_id, kind=AccountKind.HELD, currency=currency)
     step = 200_000
     done = 0
+    print(f"generating {missing:,} allocations (to {target:,}) in transactions of {step:,} ...", flush=True)
     while done < missing:
         count = min(step, missing - done)
         params = {
@@ -264,13 +308,16 @@ def generate(world: dict, history: dict, target: int) -> float:
                 "FROM generate_series(%(offset)s, %(offset)s + %(n)s - 1) AS i",
                 params,
             )
+            # Each insert in the order of its table's random-UUID key: the index's pages are visited in order rather
+            # than at random, so a batch dirties (and writes to the WAL) fewer of them as the tables grow.
             cursor.execute(
                 "INSERT INTO allocations_ledgertransaction (id, kind, memo, created_by_id, created_at) "
-                "SELECT tx, 'allocation', 'allocation ' || alloc, NULL, at FROM bench_gen",
+                "SELECT tx, 'allocation', 'allocation ' || alloc, NULL, at FROM bench_gen ORDER BY tx",
             )
             cursor.execute(
                 "INSERT INTO allocations_ledgerentry (transaction_id, account_id, amount, created_at) "
-                "SELECT tx, %(available)s, -1, at FROM bench_gen UNION ALL SELECT tx, %(held)s, 1, at FROM bench_gen",
+                "SELECT tx, %(available)s, -1, at FROM bench_gen UNION ALL SELECT tx, %(held)s, 1, at FROM bench_gen "
+                "ORDER BY 1",
                 params,
             )
             cursor.execute(
@@ -279,7 +326,7 @@ def generate(world: dict, history: dict, target: int) -> float:
                 "initiated_by, notes, nonce, payload, signature, request_hash, posting_id, completion_id, created_at, "
                 "updated_at) SELECT alloc, 'allocation', %(connection)s, %(client)s, %(partner)s, %(currency)s, 1, "
                 "'cleared', '', '', false, 'history-' || i, '', 'bench generator', '', 'history-' || i, '{}', '', '', "
-                "tx, NULL, at, at FROM bench_gen",
+                "tx, NULL, at, at FROM bench_gen ORDER BY alloc",
                 params,
             )
             cursor.execute(
@@ -295,6 +342,8 @@ def generate(world: dict, history: dict, target: int) -> float:
             )
             cursor.execute("ALTER TABLE allocations_ledgerentry ENABLE TRIGGER ledger_entry_balanced")
         done += count
+        if done % 1_000_000 == 0 and done < missing:
+            print(f"  {done:,} of {missing:,} in {time.perf_counter() - started:.0f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE allocations_allocation")
         cursor.execute("ANALYZE allocations_ledgerentry")
@@ -366,7 +415,11 @@ def http_run(world: dict, env: dict[str, str], args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="scale to 100,000 allocations instead of 1,000,000")
+    parser.add_argument("--quick", action="store_true", help="a scale point of 100,000 allocations (unless --scale)")
+    parser.add_argument(
+        "--scale", type=int, help="existing allocations at the scale point (default 10,000,000; --quick: 100,000)"
+    )
+    parser.add_argument("--pgbouncer-pool", type=int, default=4, help="PgBouncer's server connections (default 4)")
     parser.add_argument("--workers", type=int, default=8, help="service-level workers (default 8)")
     parser.add_argument("--per-worker", type=int, default=250, help="allocations per service worker (default 250)")
     parser.add_argument("--duration", type=float, default=5, help="seconds of HTTP load per target (default 5)")
@@ -380,7 +433,9 @@ def main() -> None:
         raise SystemExit("--workers must be 1..16 (PostgreSQL's connection slots are shared), --per-worker 10..10000")
     if shutil.which("wrk") is None:
         raise SystemExit("The allocation benchmark needs wrk: apt-get install wrk")
-    large = 100_000 if args.quick else 1_000_000
+    large = args.scale or (100_000 if args.quick else 10_000_000)
+    if large < 10_000:
+        raise SystemExit("--scale must be at least 10,000 (the small point has ~1,000)")
 
     fresh_database()
     env = server_env({}, DB_NAME)
@@ -399,9 +454,19 @@ def main() -> None:
     print(f"service level: {service['per_s']:.0f} allocations/s, p95 {service['p95_ms']:.1f} ms", flush=True)
     tpcb = pgbench(PGBENCH_DB_NAME, scale=10, clients=8, threads=args.threads, seconds=args.pgbench_seconds)
     print(f"pgbench TPC-B: {tpcb and tpcb['tps']} tps", flush=True)
+    ledger = sql_ledger.run(f"{DB_NAME}_sql_ledger", clients=8, threads=args.threads, seconds=args.pgbench_seconds)
+    print(f"pure-SQL ledger: {ledger and ledger['tps']} transfers/s", flush=True)
+    pooled = service_through_pgbouncer(
+        world, workers=args.workers, per_worker=args.per_worker, pool_size=args.pgbouncer_pool
+    )
+    if "not_measured" in pooled:
+        print(f"service level through PgBouncer: not measured, {pooled['not_measured']}", flush=True)
+    else:
+        print(f"service level through PgBouncer: {pooled['per_s']:.0f} allocations/s", flush=True)
     http = http_run(world, env, args)
     print(f"HTTP: {http['allocation']['rps']:.0f} allocations/s, read {http['read']['rps']:.0f}/s", flush=True)
     generated_s = generate(world, history, large)
+    print(f"generated to {large:,} allocations in {generated_s:.0f} s", flush=True)
     large_existing = Allocation.objects.count()
     service_run(world, workers=args.workers, per_worker=20)
     service_large = service_run(world, workers=args.workers, per_worker=args.per_worker)
@@ -409,6 +474,8 @@ def main() -> None:
 
     ratios = {
         "service/tpcb": service["per_s"] / tpcb["tps"] if tpcb and tpcb["tps"] else None,
+        "service/sql_ledger": service["per_s"] / ledger["tps"] if ledger and ledger["tps"] else None,
+        "pgbouncer/direct": pooled["per_s"] / service["per_s"] if "per_s" in pooled else None,
         "http alloc/read": http["allocation"]["rps"] / http["read"]["rps"],
         "p95 large/small": service_large["p95_ms"] / service["p95_ms"],
     }
@@ -417,8 +484,15 @@ def main() -> None:
         "machine": machine(),
         "database": DB_NAME,
         "service": {**service, "existing_allocations": small_existing},
-        "service_large": {**service_large, "existing_allocations": large_existing, "generated_in_s": generated_s},
+        "service_large": {
+            **service_large,
+            "existing_allocations": large_existing,
+            "scale": large,
+            "generated_in_s": generated_s,
+        },
+        "service_pgbouncer": pooled,
         "pgbench_tpcb": tpcb,
+        "sql_ledger": ledger,
         "http": http,
         "http_load": {
             "tool": "wrk",
@@ -450,6 +524,19 @@ def main() -> None:
             f"{'pgbench TPC-B (scale 10, 8 clients)':44} {tpcb['tps']:8.0f} {'':8} {'':8} {'':8}"
             f" (avg {tpcb['latency_avg_ms']:.2f} ms)"
         )
+    if ledger:
+        lines.append(
+            f"{'pure-SQL ledger transfers (8 pgbench clients)':44} {ledger['tps']:8.0f} {'':8} {'':8} {'':8}"
+            f" (avg {ledger['latency_avg_ms']:.2f} ms)"
+        )
+    pooled_label = f"service allocations via PgBouncer ({args.pgbouncer_pool} conns)"
+    if "per_s" in pooled:
+        lines.append(
+            f"{pooled_label:44} {pooled['per_s']:8.0f} {pooled['p50_ms']:8.2f} {pooled['p95_ms']:8.2f} "
+            f"{pooled['p99_ms']:8.2f}"
+        )
+    else:
+        lines.append(f"{pooled_label:44} not measured: {pooled['not_measured']}")
     lines += [
         f"{'HTTP POST .../allocations (signed)':44} {h_alloc['rps']:8.0f} {h_alloc['p50_ms']:8.2f} "
         f"{h_alloc['p95_ms']:8.2f} {h_alloc['p99_ms']:8.2f}",
@@ -461,6 +548,11 @@ def main() -> None:
         lines.append(
             f"  service allocations = {ratios['service/tpcb']:.1%} of TPC-B tps (target ≥ 25%): "
             f"{verdict(ratios['service/tpcb'] >= TARGETS['service/tpcb'])}"
+        )
+    if ratios["service/sql_ledger"] is not None:
+        lines.append(
+            f"  service allocations = {ratios['service/sql_ledger']:.2f}x the pure-SQL ledger (target ≥ 0.5x): "
+            f"{verdict(ratios['service/sql_ledger'] >= TARGETS['service/sql_ledger'])}"
         )
     worst_p95 = max(service["p95_ms"], h_alloc["p95_ms"])
     lines += [

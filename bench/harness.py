@@ -112,6 +112,63 @@ def gunicorn(app: str, env: dict[str, str], *extra: str):
         Path(log.name).unlink(missing_ok=True)
 
 
+@contextmanager
+def pgbouncer(db_name: str, *, pool_size: int):
+    """PgBouncer in transaction pooling mode on a free loopback port, in front of the bench's PostgreSQL server for
+    `db_name` (at most `pool_size` server connections), with its own configuration in a temporary directory; stopped
+    on exit. Yields its port, or None when pgbouncer is not installed (Debian package pgbouncer)."""
+    binary = shutil.which("pgbouncer", path=f"{os.environ.get('PATH', '')}:/usr/sbin")  # Debian: /usr/sbin
+    if binary is None:
+        yield None
+        return
+    server = urlsplit(database_url(db_name))
+    user = server.username or "postgres"
+    port = free_port()
+    directory = tempfile.mkdtemp(prefix="bench-pgbouncer-")
+    config = Path(directory, "pgbouncer.ini")
+    config.write_text(
+        f"[databases]\n{db_name} = host={server.hostname or '127.0.0.1'} port={server.port or 5432} dbname={db_name}\n"
+        f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {directory}/users.txt\npool_mode = transaction\n"
+        f"default_pool_size = {pool_size}\nmax_client_conn = 200\nlogfile = {directory}/pgbouncer.log\n"
+        "ignore_startup_parameters = extra_float_digits,options\n"
+    )
+    # trust: no password is checked, but the user must be listed (and the server's own authentication applies).
+    Path(directory, "users.txt").write_text(f'"{user}" "{server.password or ""}"\n')
+    argv = [binary, str(config)]
+    if os.geteuid() == 0:  # pgbouncer refuses to run as root: it drops to the postgres account, which reads the files
+        argv[1:1] = ["-u", "postgres"]
+        shutil.chown(directory, "postgres")
+        for name in ("pgbouncer.ini", "users.txt"):
+            shutil.chown(Path(directory, name), "postgres")
+    output = Path(directory, "output.txt").open("w")  # noqa: SIM115 - closed in the finally below
+    process = subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                said = Path(directory, "output.txt").read_text()[-2000:]
+                raise SystemExit(f"pgbouncer exited ({process.returncode}):\n{said}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("pgbouncer did not start listening within 30 s") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        output.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def check(url: str, headers: dict[str, str]) -> None:
     """One request before the load: the target must answer 200 (not a redirect, not an error)."""
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http://127.0.0.1 only
@@ -202,18 +259,28 @@ def pgbench(db_name: str, *, scale: int = 1, clients: int = 8, threads: int = 2,
             timeout=600,
             check=True,
         )
+    return pgbench_run(url, clients=clients, threads=threads, seconds=seconds) | {"scale": scale}
+
+
+def pgbench_run(url: str, *extra: str, clients: int, threads: int, seconds: int) -> dict:
+    """One timed pgbench run on `url` (`extra`: e.g. a custom script, `-f FILE -D NAME=VALUE`); its tps (without
+    the initial connection time) and average latency."""
     result = subprocess.run(  # noqa: S603 - fixed argv
-        ["pgbench", "-c", str(clients), "-j", str(threads), "-T", str(seconds), url],  # noqa: S607
+        ["pgbench", "-c", str(clients), "-j", str(threads), "-T", str(seconds), *extra, url],  # noqa: S607
         capture_output=True,
         text=True,
         timeout=seconds + 120,
-        check=True,
+        check=False,
     )
+    if result.returncode != 0:
+        raise SystemExit(f"pgbench failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
     tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
     latency = re.search(r"latency average = ([0-9.]+) ms", result.stdout)
+    transactions = re.search(r"number of transactions actually processed: ([0-9]+)", result.stdout)
     return {
         "tps": float(tps.group(1)) if tps else None,
         "latency_avg_ms": float(latency.group(1)) if latency else None,
+        "transactions": int(transactions.group(1)) if transactions else None,
         "clients": clients,
-        "scale": scale,
+        "seconds": seconds,
     }
