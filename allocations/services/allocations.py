@@ -59,8 +59,8 @@ from allocations.services.ledger import (
     stored,
     transfer,
 )
+from config.db import columns, instances
 from config.errors import DomainError, ValidationFailed
-from config.rows import columns, instances
 from organizations.errors import NonceReused
 from organizations.models import Organization
 from organizations.services import nonce_check, nonce_use, signed_request_accept, signed_request_check
@@ -287,7 +287,7 @@ def _context_sql() -> str:
 
 def _request_context(*, enterprise: Organization, connection_id: uuid.UUID, code: str) -> tuple[Connection, Currency]:
     """The enterprise's connection (ConnectionNotFound) with its partner and the partner's config, and the currency
-    of `code` (ValidationFailed when unknown) annotated `supported` by that partner: one statement (config.rows)."""
+    of `code` (ValidationFailed when unknown) annotated `supported` by that partner: one statement (config.db)."""
     connection = transaction.get_connection()
     ids = [Connection._meta.pk.get_db_prep_value(pk, connection) for pk in (connection_id, enterprise.pk)]
     with connection.cursor() as cursor:
