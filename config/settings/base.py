@@ -91,7 +91,7 @@ DATABASE_POOLERS = ("none", "pgbouncer")
 DATABASE_POOLER = env("DATABASE_POOLER", default="").strip().lower() or "none"
 if DATABASE_POOLER not in DATABASE_POOLERS:
     raise ImproperlyConfigured(f"DATABASE_POOLER must be one of {DATABASE_POOLERS}, not {DATABASE_POOLER!r}.")
-if DATABASE_POOLER == "pgbouncer":
+if DATABASE_POOLER == "pgbouncer" and DATABASES["default"]["ENGINE"].endswith("postgresql"):  # else: config.W010
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

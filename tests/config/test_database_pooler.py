@@ -74,6 +74,29 @@ def test_without_a_pooler_server_side_cursors_stay_on(pooler):
     assert not database.get("DISABLE_SERVER_SIDE_CURSORS")
 
 
+def test_pgbouncer_with_sqlite_changes_nothing_and_the_check_says_so():
+    database = _databases("config.settings.test", DATABASE_URL="sqlite:///:memory:", DATABASE_POOLER="pgbouncer")
+
+    assert "DISABLE_SERVER_SIDE_CURSORS" not in database
+    assert "prepare_threshold" not in database.get("OPTIONS", {})  # sqlite3.connect() would refuse it
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": "sqlite:///:memory:",
+            "DATABASE_POOLER": "pgbouncer",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "config.W010" in result.stdout + result.stderr
+
+
 def test_an_unknown_pooler_is_refused():
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
