@@ -19,7 +19,7 @@ help:
 	@echo "make run     - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test    - the whole test suite"
 	@echo "make lint    - ruff, migrations check, OpenAPI schema validation"
-	@echo "make ci      - what CI runs (.ci/run): services up, static checks, the suite without and with services"
+	@echo "make ci      - what CI runs (.ci/run): services up, static checks, the suite without services, with them, through PgBouncer"
 	@echo "make worker  - a Celery worker with beat (needs REDIS_URL)"
 	@echo "make bench   - benchmarks against baselines and peers measured in the same run, then issue 16's summary table"
 

@@ -30,3 +30,51 @@ def check_encryption_keys_not_published(app_configs, **kwargs) -> list[checks.Ch
             id="config.E002",
         )
     ]
+
+
+@checks.register()  # not Tags.database: it reads settings only, so it runs with every `check`
+def check_database_pooler(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """DATABASE_POOLER=pgbouncer (transaction pooling): no database setting keeps state on the server past a
+    transaction. The settings make it so (config/settings/base.py); a later override that undoes it is reported."""
+    return database_pooler_messages(settings.DATABASE_POOLER, settings.DATABASES)
+
+
+def database_pooler_messages(pooler: str, databases: dict) -> list[checks.CheckMessage]:
+    if pooler != "pgbouncer":
+        return []
+    messages = []
+    for alias, database in databases.items():
+        if not database["ENGINE"].endswith("postgresql"):
+            messages.append(
+                checks.Warning(
+                    f"DATABASE_POOLER=pgbouncer, but database {alias!r} is not PostgreSQL.",
+                    hint="Unset DATABASE_POOLER, or point DATABASE_URL at PgBouncer.",
+                    id="config.W010",
+                )
+            )
+            continue
+        options = database.get("OPTIONS", {})
+        disagreements = [
+            what
+            for what, disagrees in (
+                (
+                    "server-side cursors (DISABLE_SERVER_SIDE_CURSORS is not True)",
+                    not database.get("DISABLE_SERVER_SIDE_CURSORS"),
+                ),
+                (
+                    "prepared statements (OPTIONS prepare_threshold is not None)",
+                    options.get("prepare_threshold") is not None,
+                ),
+            )
+            if disagrees
+        ]
+        if disagreements:
+            messages.append(
+                checks.Warning(
+                    f"DATABASE_POOLER=pgbouncer, but database {alias!r} uses {', '.join(disagreements)}: "
+                    "state that a transaction-pooling PgBouncer does not keep between transactions.",
+                    hint="Leave these settings to DATABASE_POOLER (config/settings/base.py).",
+                    id="config.W011",
+                )
+            )
+    return messages

@@ -41,7 +41,23 @@ def pytest_report_header(config):
     return [f"database: {db}; redis: {'yes' if _redis_available() else 'no'}; REQUIRE_SERVICES={int(REQUIRE_SERVICES)}"]
 
 
+def _drop_test_databases_with_force() -> None:
+    """Behind PgBouncer (DATABASE_POOLER=pgbouncer) the test database is still in use when pytest-django drops it at
+    the end of the run, or replaces one an interrupted run left: by the server sessions PgBouncer keeps for it, idle in
+    its pool. DROP DATABASE ... WITH (FORCE) (PostgreSQL 13) ends those sessions first; PgBouncer drops them."""
+    from django.db.backends.postgresql.creation import DatabaseCreation
+
+    def _destroy_test_db(self, test_database_name, verbosity):
+        self.connection.close_pool()
+        with self._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE {self.connection.ops.quote_name(test_database_name)} WITH (FORCE)")
+
+    DatabaseCreation._destroy_test_db = _destroy_test_db
+
+
 def pytest_sessionstart(session):
+    if getattr(settings, "DATABASE_POOLER", "none") == "pgbouncer" and _postgres_available():
+        _drop_test_databases_with_force()
     if REQUIRE_SERVICES:
         missing = [
             name for name, ok in (("PostgreSQL", _postgres_available()), ("Redis", _redis_available())) if not ok

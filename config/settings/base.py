@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -85,6 +86,19 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# What sits between the application and PostgreSQL: `none` (a direct connection) or `pgbouncer` in transaction
+# pooling mode (README "Scaling out: PgBouncer"), where consecutive transactions of one connection may run on
+# different server sessions. Nothing may then outlive a transaction on the server: no holdable server-side cursor
+# (`.iterator()` outside a transaction opens one: client-side cursors instead) and no named prepared statement
+# (psycopg prepares a query run often enough unless prepare_threshold is None: Django's default, stated here so that a
+# DATABASE_URL `?prepare_threshold=` cannot undo it). config.checks warns when these settings disagree.
+DATABASE_POOLERS = ("none", "pgbouncer")
+DATABASE_POOLER = env("DATABASE_POOLER", default="").strip().lower() or "none"
+if DATABASE_POOLER not in DATABASE_POOLERS:
+    raise ImproperlyConfigured(f"DATABASE_POOLER must be one of {DATABASE_POOLERS}, not {DATABASE_POOLER!r}.")
+if DATABASE_POOLER == "pgbouncer" and DATABASES["default"]["ENGINE"].endswith("postgresql"):  # else: config.W010
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache when REDIS_URL is set; otherwise local memory and eager tasks.

@@ -1,6 +1,7 @@
 """/healthz: 200 when the database (and Redis, when configured) answers; 503 naming what is down."""
 
 import contextlib
+import os
 import socket
 import threading
 from urllib.parse import urlsplit
@@ -175,15 +176,45 @@ def test_asks_the_database_itself_without_health_checks(client, settings, django
 def test_a_reused_connection_that_died_is_replaced_and_reported_ok(client, settings):
     settings.REDIS_URL = ""
     _as_at_the_start_of_a_production_request()
-    dead_pid = connection.connection.info.backend_pid
-    with psycopg.connect(_url(connection.settings_dict), autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [dead_pid])
+    dead = connection.connection
+    if settings.DATABASE_POOLER == "pgbouncer":
+        # The backend pid psycopg was given is PgBouncer's own, not a PostgreSQL backend's. What dies under the
+        # application is its connection to PgBouncer (a PgBouncer restart): the socket goes, as when it closes.
+        socket.socket(fileno=os.dup(dead.fileno())).shutdown(socket.SHUT_RDWR)
+    else:
+        with psycopg.connect(_url(connection.settings_dict), autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [dead.info.backend_pid])
 
     response = client.get("/healthz")
 
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok"}
-    assert connection.connection.info.backend_pid != dead_pid
+    assert connection.connection is not dead and dead.closed
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_behind_pgbouncer_a_server_session_that_died_is_not_seen_by_the_application(client, settings):
+    """Transaction pooling: the application's connection is to PgBouncer, which lends it a server session per
+    transaction. A terminated session is PgBouncer's to replace; the kept connection goes on answering."""
+    if settings.DATABASE_POOLER != "pgbouncer":
+        pytest.skip("needs DATABASE_POOLER=pgbouncer (a server session is the connection itself without it)")
+    settings.REDIS_URL = ""
+    served_by = _server_pid()
+    _as_at_the_start_of_a_production_request()
+    kept = connection.connection
+    # PgBouncer may lend `other` that very session (it is idle in the pool): then it ends its own.
+    with (
+        psycopg.connect(_url(connection.settings_dict), autocommit=True) as other,
+        contextlib.suppress(psycopg.OperationalError),
+    ):
+        other.execute("SELECT pg_terminate_backend(%s)", [served_by])
+
+    responses = [client.get("/healthz") for _ in range(3)]
+
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert _server_pid() != served_by
+    assert connection.connection is kept and not kept.closed
 
 
 @pytest.mark.postgres
@@ -201,6 +232,13 @@ def test_database_down_is_a_503_naming_the_database(client, settings):
 
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "checks": {"database": "unavailable"}}
+
+
+def _server_pid() -> int:
+    """The PostgreSQL backend that runs this connection's transaction (behind PgBouncer: the session it lent)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
 
 
 def _url(settings_dict) -> str:

@@ -111,8 +111,16 @@ def test_200_settlements_finalize_exactly_once_with_a_worker_killed_mid_finaliza
     app.control.purge()  # the settlement notices' tasks: not what this test is about
     paused = settlements[SETTLEMENTS // 3]
 
-    with psycopg.connect(database_url(application_name="test-lock"), autocommit=True) as lock:
-        lock.execute("SELECT pg_advisory_lock(%s)", [PAUSE_KEY])
+    # The test's lock belongs to a transaction it keeps open, not to a session: behind a transaction-pooling PgBouncer
+    # (DATABASE_POOLER) only an open transaction keeps its server session, and a session lock left in one would stay
+    # with whichever client PgBouncer lends that session next. The waits are watched from another connection (a
+    # transaction sees pg_stat_activity as it first read it), which prepares nothing: psycopg would prepare the query
+    # it repeats, in a session PgBouncer lends to someone else next (as the settings do for Django's connections).
+    with (
+        psycopg.connect(database_url(application_name="test-lock")) as lock,
+        psycopg.connect(database_url(application_name="test-watch"), autocommit=True, prepare_threshold=None) as watch,
+    ):
+        lock.execute("SELECT pg_advisory_xact_lock(%s)", [PAUSE_KEY])
         with db_connection.cursor() as cursor:
             cursor.execute(
                 "CREATE FUNCTION pn_test_pause() RETURNS trigger LANGUAGE plpgsql AS "
@@ -128,7 +136,7 @@ def test_200_settlements_finalize_exactly_once_with_a_worker_killed_mid_finaliza
             start_beat(SETTLEMENT_FINALIZE_SWEEP_SECONDS="1")
 
             def blocked_worker():
-                row = lock.execute(
+                row = watch.execute(
                     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                     "WHERE l.locktype = 'advisory' AND NOT l.granted AND l.objid = %s",
                     [PAUSE_KEY],
@@ -141,7 +149,7 @@ def test_200_settlements_finalize_exactly_once_with_a_worker_killed_mid_finaliza
             assert completed() >= SETTLEMENTS // 3 - 10  # the others went on before it
             workers[name].kill()
             killed_at = time.time()
-            lock.execute("SELECT pg_advisory_unlock(%s)", [PAUSE_KEY])
+            lock.commit()  # releases the lock
             replacement = start_worker("worker-c")
             # The sweep claims the paused settlement again once its claim is stale (its message was lost).
             wait_until(lambda: completed() == SETTLEMENTS, 180, f"{SETTLEMENTS} completed settlements")
