@@ -267,8 +267,9 @@ def test_a_posting_locks_its_accounts_not_their_currency(connection, signing_key
 
 def test_an_allocation_costs_five_statements(connection, signing_key, tbtc):
     """The hot path's round trips, counted (not timed): BEGIN, the connection with its partner and the currency with
-    its support (one statement), signing keys, the `allocation_record` function (nonce, accounts locked, balances, transaction, entries, allocation), COMMIT.
-    A change that adds one (a savepoint, a look-up) fails here and should say why in the README's benchmark notes."""
+    its support (one statement), signing keys, the `allocation_record` function (nonce, accounts locked, balances,
+    transaction, entries, allocation), COMMIT. A change that adds one (a savepoint, a look-up) fails here and should
+    say why in the README's benchmark notes."""
     fund(connection.client, tbtc, 1_000)
     services.allocation_create(**request_kwargs(connection, signing_key, quantity="1"))  # the accounts exist now
     with CaptureQueriesContext(db_connection) as statements:
