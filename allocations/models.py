@@ -4,7 +4,8 @@ Accounts are per (owner, kind, currency). Their stored `balance` is the sum of t
 `allocations.services.ledger.ledger_post` in the same transaction, so reading a balance costs the same at any history
 size; `manage.py ledger_verify` recomputes them all. PostgreSQL enforces the rules itself (migration 0002): balances of
 non-external accounts never go below zero (CHECK), entries and transactions are never updated or deleted, and every
-transaction sums to zero per currency (a deferred constraint trigger, checked at commit).
+transaction sums to zero per currency (a deferred constraint trigger, checked at commit); and only the posting
+function `ledger_post()` writes a balance (migration 0005: a trigger refuses any other write).
 """
 
 import uuid
