@@ -179,9 +179,9 @@ def verify_signature(public_key: str, payload: str, signature: str) -> bool:
 
 def signed_request_verify(organization: "Organization", payload: str, signature: str) -> "SigningKey | None":
     """The organization's active signing key that made `signature` over `payload`, or None."""
-    from organizations.selectors import signing_key_active_list
+    from organizations.selectors import signing_keys_active
 
-    for key in signing_key_active_list(organization=organization):
+    for key in signing_keys_active(organization=organization):
         if verify_signature(key.compressed_public_key, payload, signature):
             return key
     return None

@@ -1,7 +1,6 @@
 """The ledger: balanced postings, no overdraft, immutable entries, stored balances that ledger_verify recomputes;
 on PostgreSQL the database enforces the same rules, and concurrent postings never overdraw."""
 
-import contextlib
 import threading
 import uuid
 
@@ -15,6 +14,7 @@ from allocations.errors import InsufficientFunds, LedgerBalanceOverflow, LedgerI
 from allocations.models import EXTERNAL_OWNER, AccountKind, AccountRef, LedgerAccount, LedgerEntry, LedgerTransaction
 from allocations.selectors.ledger import account_balance, ledger_differences
 from allocations.services.ledger import Line, ledger_post, retry_on_conflict, transfer
+from tests.allocations.conftest import balance_guard_off
 from tests.factories.partners import CurrencyFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_ledger_verify_finds_a_tampered_balance(client_id, tbtc, capsys):
     deposit(client_id, tbtc, 100)
     call_command("ledger_verify")
     assert "Ledger consistent" in capsys.readouterr().out
-    with _balance_guard_off():  # a tamperer who owns the tables: ledger_verify still finds it
+    with balance_guard_off():  # a tamperer who owns the tables: ledger_verify still finds it
         LedgerAccount.objects.filter(owner_id=client_id).update(balance=150)
     with pytest.raises(CommandError, match="inconsistent"):
         call_command("ledger_verify")
@@ -128,16 +128,6 @@ def test_ledger_verify_finds_a_tampered_balance(client_id, tbtc, capsys):
 
 
 # --- PostgreSQL enforces the rules itself ------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _balance_guard_off():
-    """On PostgreSQL, the balance guard's door opened for the block by hand, as a tamperer with SQL access could."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('ledger.posting', 'on', true)")
-        yield
 
 
 @pytest.mark.postgres
@@ -178,8 +168,8 @@ def test_postgresql_keeps_entries_immutable_and_balances_non_negative(client_id,
         LedgerEntry.objects.filter(pk=entry.pk).update(amount=1)
     with pytest.raises(IntegrityError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM allocations_ledgerentry")  # the database itself refuses, not only Django
-    with pytest.raises(IntegrityError), transaction.atomic():
-        LedgerAccount.objects.filter(owner_id=client_id).update(balance=-1)
+    with pytest.raises(IntegrityError, match="ledger_account_not_overdrawn"), balance_guard_off():
+        LedgerAccount.objects.filter(owner_id=client_id).update(balance=-1)  # past the guard, the CHECK still holds
 
 
 @pytest.mark.postgres
