@@ -16,13 +16,21 @@ Where a queryset cannot say it (deferred fields, an EXISTS over an unrelated joi
 hand with `columns()` and reads the row back with `instances()`: the columns come from the models' own metadata, so a
 field added to a model is read without touching the SQL; excluded fields are deferred, as with `.defer()`, and load
 on first access (an allocation's request context, allocations.services.allocations).
+
+`prepared_cursor(connection)` runs those hot statements with server-side binding, each prepared by PostgreSQL on
+its first run in a session and only executed afterwards: parsing and planning a five-table join cost PostgreSQL
+several times what executing it does. Not behind PgBouncer in transaction pooling (`DATABASE_POOLER`), where a
+session's prepared statement may be missing on the next transaction's server connection, nor on SQLite: there it is
+the usual cursor.
 """
 
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Field, QuerySet
 from django.db.models.query import RelatedPopulator
@@ -62,7 +70,7 @@ class PreparedQuery:
             if value is None:  # nothing matches NULL with `=`: as the ORM's `pk=None`, no row
                 return None
             params[param_index] = field.get_db_prep_value(field.to_python(value), connection, prepared=False)
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
         if row is None:
@@ -130,6 +138,39 @@ class PreparedQuery:
                 for info in klass_info.get("related_klass_infos", [])
             ),
         )
+
+
+# --- prepared statements ---------------------------------------------------------------------------------------
+
+
+@cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        """Server-side binding, and every statement prepared (psycopg keeps them per connection, by SQL and types)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor
+
+
+@contextmanager
+def prepared_cursor(connection):
+    """A cursor of `connection` whose statements PostgreSQL prepares once per session (module docstring); the usual
+    cursor on SQLite or behind PgBouncer. Use it for fixed SQL run on every request, not for SQL built per call
+    (each distinct text would stay prepared for the connection's life)."""
+    if connection.vendor != "postgresql" or settings.DATABASE_POOLER != "none":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = _preparing_cursor_class()(connection.connection)
+    with connection._prepare_cursor(raw) as cursor:  # Django's wrapper: error mapping, query logging, thread check
+        yield cursor
 
 
 # --- hand-written SELECTs --------------------------------------------------------------------------------------

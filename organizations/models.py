@@ -252,7 +252,8 @@ class CustodialSigningKey(models.Model):
 class UsedNonce(models.Model):
     """Each signed request's nonce, once per organization: the unique constraint is the replay guard."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="used_nonces")
+    # Indexed by the unique constraint (organization, nonce), which serves a look-up by organization alone.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="used_nonces", db_index=False)
     nonce = models.CharField(max_length=255)
     used_at = models.DateTimeField(default=timezone.now, editable=False)
 

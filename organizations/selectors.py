@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from config.db import columns, instances
+from config.db import columns, instances, prepared_cursor
 from config.errors import ObjectNotFound
 from organizations.models import (
     ApiClient,
@@ -78,7 +78,7 @@ def signing_keys_active(*, organization: Organization) -> list[SigningKey]:
     them, and compiling the queryset cost more than the database's answer."""
     connection = transaction.get_connection()
     organization_id = SigningKey._meta.get_field("organization").get_db_prep_value(organization.pk, connection)
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(_active_keys_sql(), [organization_id])
         rows = cursor.fetchall()
     return [next(instances(row, connection, (SigningKey, frozenset()))) for row in rows]

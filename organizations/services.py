@@ -376,10 +376,11 @@ def signed_request_accept(
 
 
 def signed_request_check(
-    *, organization: Organization, payload: str, signature: str, signed_fields: dict
+    *, organization: Organization, payload: str, signature: str, signed_fields: dict, keys: list | None = None
 ) -> SigningKey:
     """`signed_request_accept` without spending the nonce: for a retry that changes nothing (an update repeated
-    after it took effect) and must still be the organization's own signed request."""
+    after it took effect) and must still be the organization's own signed request. `keys`: the organization's
+    active signing keys when the caller read them already (`signing.signed_request_verify`)."""
     try:
         parsed = json.loads(payload, object_pairs_hook=_object_without_duplicate_keys)
     except _DuplicateKey as exc:
@@ -388,7 +389,7 @@ def signed_request_check(
         raise PayloadMismatch("The payload is not JSON.") from None
     if parsed != signed_fields:
         raise PayloadMismatch()
-    signing_key = signing.signed_request_verify(organization, payload, signature)
+    signing_key = signing.signed_request_verify(organization, payload, signature, keys)
     if signing_key is None:
         raise InvalidSignature()
     return signing_key

@@ -177,11 +177,16 @@ def verify_signature(public_key: str, payload: str, signature: str) -> bool:
         return False
 
 
-def signed_request_verify(organization: "Organization", payload: str, signature: str) -> "SigningKey | None":
-    """The organization's active signing key that made `signature` over `payload`, or None."""
+def signed_request_verify(
+    organization: "Organization", payload: str, signature: str, keys: "list[SigningKey] | None" = None
+) -> "SigningKey | None":
+    """The organization's active signing key that made `signature` over `payload`, or None. `keys`: those keys when
+    the caller read them already (with its own statement), else they are read here."""
     from organizations.selectors import signing_keys_active
 
-    for key in signing_keys_active(organization=organization):
+    if keys is None:
+        keys = signing_keys_active(organization=organization)
+    for key in keys:
         if verify_signature(key.compressed_public_key, payload, signature):
             return key
     return None

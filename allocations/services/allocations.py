@@ -59,10 +59,10 @@ from allocations.services.ledger import (
     stored,
     transfer,
 )
-from config.db import columns, instances
+from config.db import columns, instances, prepared_cursor
 from config.errors import DomainError, ValidationFailed
 from organizations.errors import NonceReused
-from organizations.models import Organization
+from organizations.models import Organization, SigningKey
 from organizations.services import nonce_check, nonce_use, signed_request_accept, signed_request_check
 from organizations.signing import signing_payload
 from partners.errors import PartnerInactive
@@ -112,7 +112,7 @@ def _request_create(
     signed_fields = fields.signed()
     request_hash = _request_hash(type_, signed_fields)
     try:
-        return _request_create_atomic(
+        return _request_create_once(
             type_=type_,
             enterprise=enterprise,
             fields=fields,
@@ -136,8 +136,19 @@ def _request_create(
 
 
 @retry_on_conflict
-@transaction.atomic
-def _request_create_atomic(
+def _request_create_once(**request) -> Allocation:
+    """One attempt. On PostgreSQL, outside a caller's transaction, no transaction of its own: what it writes is one
+    statement (`_record`), atomic by itself, so BEGIN and COMMIT would be two more round trips for nothing. Inside a
+    caller's transaction, a savepoint, so that a failed insert (a concurrent retry's clientExternalId) leaves the
+    caller's transaction usable. On SQLite the Python posting writes several rows: one transaction."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _request_create_body(**request)
+    with transaction.atomic():
+        return _request_create_body(**request)
+
+
+def _request_create_body(
     *,
     type_: str,
     enterprise: Organization,
@@ -148,12 +159,14 @@ def _request_create_atomic(
     signature: str,
     initiated_by: str,
 ) -> Allocation:
-    connection, currency = _request_context(
+    connection, currency, keys = _request_context(
         enterprise=enterprise, connection_id=fields.connection_id, code=fields.currency
     )
     # A retry (same clientExternalId, so the same nonce if the same body) fails on the nonce (`_record`), or on the
     # clientExternalId's unique index at the insert: _request_create answers both from the original.
-    signed_request_check(organization=enterprise, payload=payload, signature=signature, signed_fields=signed_fields)
+    signed_request_check(
+        organization=enterprise, payload=payload, signature=signature, signed_fields=signed_fields, keys=keys
+    )
     allocation = Allocation(
         id=uuid.uuid4(),
         type=type_,
@@ -178,8 +191,8 @@ def _request_create_atomic(
     allocation.status = AllocationStatus.RESERVED if asynchronous else AllocationStatus.CLEARED
     allocation.reason = RESERVED_REASON if asynchronous else ""
     refusal = _record(allocation, organization=enterprise, posting_kind=_first_posting_kind(type_, asynchronous))
-    if refusal is not None:  # the posting was refused, nothing moved (the nonce is spent): record the refusal
-        _released(allocation, refusal).save(force_insert=True)
+    if refusal is not None:  # the posting was refused, nothing written: record the refusal (and spend the nonce)
+        _record(_released(allocation, refusal), organization=enterprise, posting_kind=None)
     return allocation
 
 
@@ -197,28 +210,30 @@ _ALLOCATION_RECORD_SQL = (
 
 def _record(allocation: Allocation, *, organization: Organization, posting_kind: str | None) -> DomainError | None:
     """Spends the request's nonce (NonceReused), makes the allocation's first posting unless `posting_kind` is None
-    (a rule refused it: nothing moves) and inserts the allocation with it. On PostgreSQL one call of the
-    `allocation_record` function (allocations/migrations/0005) does all three. Returns the posting's
-    InsufficientFunds instead of raising it (nothing posted nor inserted, the nonce spent): the caller records the
-    refusal."""
+    (a rule refused it: nothing moves) and inserts the allocation with it, all or nothing. On PostgreSQL one call of
+    the `allocation_record` function (allocations/migrations/0006), a prepared statement. Returns the posting's
+    InsufficientFunds instead of raising it, with nothing written (the nonce not spent either): the caller records
+    the refusal with another `_record`."""
     connection = transaction.get_connection()
     lines = checked_lines(_first_posting_lines(allocation)) if posting_kind is not None else []
     memo = f"{allocation.type} {allocation.id}"
     if connection.vendor != "postgresql":
-        nonce_use(organization=organization, nonce=allocation.nonce)
-        if posting_kind is not None:
-            try:
-                allocation.posting = ledger_post(kind=posting_kind, lines=lines, memo=memo)
-            except InsufficientFunds as exc:
-                return exc
-        allocation.save(force_insert=True)
+        try:
+            with transaction.atomic():
+                nonce_use(organization=organization, nonce=allocation.nonce)
+                if posting_kind is not None:
+                    allocation.posting = ledger_post(kind=posting_kind, lines=lines, memo=memo)
+                allocation.save(force_insert=True)
+        except InsufficientFunds as exc:
+            allocation.posting = None
+            return exc
         return None
 
     nonce_check(allocation.nonce)
     posting = None
     if posting_kind is not None:
         posting = LedgerTransaction(id=uuid.uuid4(), kind=posting_kind, memo=memo, created_at=timezone.now())
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         params = [
             _row(allocation, connection),
             organization.pk,
@@ -267,6 +282,7 @@ _CONTEXT = (
     (PartnerConfig, frozenset()),
     (Currency, frozenset()),
 )
+_KEY = ((SigningKey, frozenset()),)
 
 
 @functools.cache
@@ -275,33 +291,43 @@ def _context_sql() -> str:
     return (
         f"SELECT {columns(Connection, 'c', _CONNECTION_UNREAD)}, {columns(Partner, 'p')}, "  # noqa: S608 - no input
         f"{columns(PartnerConfig, 'pc')}, {columns(Currency, 'cur')}, EXISTS ("
-        f"SELECT 1 FROM {supported} s WHERE s.partnerconfig_id = pc.id AND s.currency_id = cur.id) "
+        f"SELECT 1 FROM {supported} s WHERE s.partnerconfig_id = pc.id AND s.currency_id = cur.id), "
+        f"{columns(SigningKey, 'k')} "
         f"FROM {Connection._meta.db_table} c "
         f"JOIN {NetworkClient._meta.db_table} nc ON nc.id = c.client_id "
         f"JOIN {Partner._meta.db_table} p ON p.id = c.partner_id "
         f"JOIN {PartnerConfig._meta.db_table} pc ON pc.id = p.config_id "
         f"LEFT JOIN {Currency._meta.db_table} cur ON cur.code = %s "
-        "WHERE c.id = %s AND nc.enterprise_id = %s"
+        f"LEFT JOIN {SigningKey._meta.db_table} k ON k.organization_id = nc.enterprise_id AND k.active "
+        "WHERE c.id = %s AND nc.enterprise_id = %s "
+        "ORDER BY k.created_at, k.id"
     )
 
 
-def _request_context(*, enterprise: Organization, connection_id: uuid.UUID, code: str) -> tuple[Connection, Currency]:
-    """The enterprise's connection (ConnectionNotFound) with its partner and the partner's config, and the currency
-    of `code` (ValidationFailed when unknown) annotated `supported` by that partner: one statement (config.db)."""
+def _request_context(
+    *, enterprise: Organization, connection_id: uuid.UUID, code: str
+) -> tuple[Connection, Currency, list[SigningKey]]:
+    """The enterprise's connection (ConnectionNotFound) with its partner and the partner's config, the currency of
+    `code` (ValidationFailed when unknown) annotated `supported` by that partner, and the enterprise's active signing
+    keys (as `signing_keys_active`): one prepared statement (config.db), a row per key."""
     connection = transaction.get_connection()
     ids = [Connection._meta.pk.get_db_prep_value(pk, connection) for pk in (connection_id, enterprise.pk)]
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(_context_sql(), [code, *ids])
-        row = cursor.fetchone()
-    if row is None:
+        rows = cursor.fetchall()
+    if not rows:
         raise ConnectionNotFound()
-    client_connection, partner, config, currency, supported = instances(row, connection, *_CONTEXT)
+    client_connection, partner, config, currency, supported, *key_columns = instances(rows[0], connection, *_CONTEXT)
     if currency.pk is None:
         raise ValidationFailed.single(("amount", "currency"), f"Unknown currency {code!r}.", "invalid")
     partner.config = config
     client_connection.partner = partner
     currency.supported = supported
-    return client_connection, currency
+    keys = []
+    if key_columns[0] is not None:  # the key's id: NULL when the enterprise has no active key
+        start = len(rows[0]) - len(key_columns)
+        keys = [next(instances(row[start:], connection, *_KEY)) for row in rows]
+    return client_connection, currency, keys
 
 
 def _refusal(*, type_: str, connection: Connection, currency: Currency) -> DomainError | None:

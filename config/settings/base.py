@@ -99,6 +99,11 @@ if DATABASE_POOLER not in DATABASE_POOLERS:
 if DATABASE_POOLER == "pgbouncer" and DATABASES["default"]["ENGINE"].endswith("postgresql"):  # else: config.W010
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A direct connection: the hot path's fixed statements are prepared on request (config.db.prepared_cursor), which
+    # psycopg refuses while prepare_threshold is None. Never by count: Django's own cursors bind on the client side,
+    # which psycopg never prepares, and no other statement asks.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache when REDIS_URL is set; otherwise local memory and eager tasks.

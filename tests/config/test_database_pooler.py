@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 from django.db import connection
 
 from config.checks import check_database_pooler, database_pooler_messages
+from config.db import prepared_cursor
 
 ROOT = Path(__file__).resolve().parents[2]
 PGBOUNCER_URL = "postgres://partner_network@10.0.0.5:6432/partner_network?prepare_threshold=5"
@@ -72,6 +73,8 @@ def test_without_a_pooler_server_side_cursors_stay_on(pooler):
     )
 
     assert not database.get("DISABLE_SERVER_SIDE_CURSORS")
+    # Prepared only when a statement asks (config.db.prepared_cursor), never by count.
+    assert database["OPTIONS"]["prepare_threshold"] == 2**31 - 1
 
 
 def test_pgbouncer_with_sqlite_changes_nothing_and_the_check_says_so():
@@ -167,3 +170,31 @@ def test_a_query_run_many_times_is_never_prepared():
             cursor.execute("SELECT %s::int + 1", [1])
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_hot_statements_are_prepared_on_a_direct_connection_only(settings):
+    """config.db.prepared_cursor: PostgreSQL parses and plans its statement once per session on a direct connection;
+    behind PgBouncer it is an ordinary cursor, and nothing is prepared."""
+    sql = "SELECT %s::int + 1 AS prepared_once"
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%prepared_once%"])
+            return cursor.fetchone()[0]
+
+    settings.DATABASE_POOLER = "pgbouncer"
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, [1])
+        assert cursor.fetchone() == (2,)
+    assert prepared() == 0
+
+    if connection.connection.prepare_threshold is None:  # this run goes through PgBouncer: nothing more to see
+        return
+    settings.DATABASE_POOLER = "none"
+    for n in range(3):
+        with prepared_cursor(connection) as cursor:
+            cursor.execute(sql, [n])
+            assert cursor.fetchone() == (n + 1,)
+    assert prepared() == 1  # once, run three times
