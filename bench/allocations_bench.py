@@ -241,15 +241,23 @@ def service_through_pgbouncer(world: dict, *, workers: int, per_worker: int, poo
     """`service_run` once more with every worker's connection going through a PgBouncer started for it (transaction
     pooling, at most `pool_size` server connections), with Django's server-side cursors off as PgBouncer needs;
     the direct connection settings come back afterwards. {"not_measured": why} when pgbouncer is not installed."""
+    from django.conf import settings
     from django.db import connections
 
     with pgbouncer(DB_NAME, pool_size=pool_size) as port:
         if port is None:
             return {"not_measured": "pgbouncer is not installed (apt-get install pgbouncer)"}
         database = connections["default"].settings_dict
-        direct = {key: database.get(key) for key in ("HOST", "PORT", "DISABLE_SERVER_SIDE_CURSORS")}
+        direct = {key: database.get(key) for key in ("HOST", "PORT", "DISABLE_SERVER_SIDE_CURSORS", "OPTIONS")}
         connections.close_all()
-        database.update(HOST="127.0.0.1", PORT=port, DISABLE_SERVER_SIDE_CURSORS=True)
+        # What DATABASE_POOLER=pgbouncer sets (config/settings/base.py): no server-side cursors, nothing prepared.
+        database.update(
+            HOST="127.0.0.1",
+            PORT=port,
+            DISABLE_SERVER_SIDE_CURSORS=True,
+            OPTIONS={**database.get("OPTIONS", {}), "prepare_threshold": None},
+        )
+        pooler, settings.DATABASE_POOLER = settings.DATABASE_POOLER, "pgbouncer"
         try:
             connections["default"].ensure_connection()
             if connections["default"].connection.info.port != port:
@@ -259,6 +267,7 @@ def service_through_pgbouncer(world: dict, *, workers: int, per_worker: int, poo
         finally:
             connections.close_all()
             database.update(direct)
+            settings.DATABASE_POOLER = pooler
     return {**result, "pool_mode": "transaction", "server_connections": pool_size}
 
 

@@ -23,6 +23,7 @@ from config.api.fields import (
     StrictUUIDField,
 )
 from config.api.pagination import PageNumberQuery
+from config.api.serializers import SharedFieldsSerializer
 from partners.amounts import MAX_AMOUNT_DIGITS, format_amount
 from partners.api.fields import AmountStringField
 
@@ -152,7 +153,7 @@ class PartnerAllocationQuery(AllocationQuery):
     sortField = QueryChoiceField(source="sort_field", choices=PARTNER_SORT_FIELDS, required=False)
 
 
-class AmountOutput(serializers.Serializer):
+class AmountOutput(SharedFieldsSerializer):
     currency = serializers.CharField(source="currency.code")
     quantity = serializers.SerializerMethodField()
 
@@ -160,8 +161,9 @@ class AmountOutput(serializers.Serializer):
         return format_amount(allocation.quantity)
 
 
-class AllocationOutput(serializers.Serializer):
-    """An allocation or deallocation as the reads show it (the reference's `V1AllocationGetOutput`)."""
+class AllocationOutput(SharedFieldsSerializer):
+    """An allocation or deallocation as the reads show it (the reference's `V1AllocationGetOutput`); its fields are
+    built once (config.api.serializers): it renders from the instance alone."""
 
     id = serializers.UUIDField()
     amount = AmountOutput(source="*")

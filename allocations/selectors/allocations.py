@@ -10,6 +10,7 @@ from django.db.models.functions import Length
 
 from allocations.errors import AllocationNotFound
 from allocations.models import Allocation
+from config.db import PreparedQuery
 from organizations.models import Organization
 
 # The fields a list may be sorted by (`sort_field`), and the column each sorts on.
@@ -74,15 +75,33 @@ def allocation_list_for_partner(*, enterprise: Organization, **filters) -> Query
     return _allocations(Allocation.objects.filter(partner__enterprise=enterprise), **filters)
 
 
+# One allocation by id within the enterprise's side, with its currency: compiled once (config.db.PreparedQuery), as
+# every read of one allocation asks it.
+_CLIENT_ALLOCATION = PreparedQuery(
+    lambda allocation_id, enterprise_id: Allocation.objects.select_related("currency").filter(
+        pk=allocation_id, client__enterprise_id=enterprise_id
+    )[:1],
+    fields=[Allocation._meta.pk, Organization._meta.pk],
+)
+_PARTNER_ALLOCATION = PreparedQuery(
+    lambda allocation_id, enterprise_id: Allocation.objects.select_related("currency").filter(
+        pk=allocation_id, partner__enterprise_id=enterprise_id
+    )[:1],
+    fields=[Allocation._meta.pk, Organization._meta.pk],
+)
+
+
 def allocation_get_for_client(*, enterprise: Organization, allocation_id: uuid.UUID) -> Allocation:
-    allocation = allocation_list_for_client(enterprise=enterprise, allocation_ids=[allocation_id]).first()
+    """One of `allocation_list_for_client` by id (AllocationNotFound)."""
+    allocation = _CLIENT_ALLOCATION.first(allocation_id, enterprise.pk)
     if allocation is None:
         raise AllocationNotFound()
     return allocation
 
 
 def allocation_get_for_partner(*, enterprise: Organization, allocation_id: uuid.UUID) -> Allocation:
-    allocation = allocation_list_for_partner(enterprise=enterprise, allocation_ids=[allocation_id]).first()
+    """One of `allocation_list_for_partner` by id (AllocationNotFound)."""
+    allocation = _PARTNER_ALLOCATION.first(allocation_id, enterprise.pk)
     if allocation is None:
         raise AllocationNotFound()
     return allocation
