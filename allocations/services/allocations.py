@@ -63,7 +63,7 @@ from config.db import columns, instances, prepared_cursor
 from config.errors import DomainError, ValidationFailed
 from organizations.errors import NonceReused
 from organizations.models import Organization, SigningKey
-from organizations.services import nonce_check, nonce_use, signed_request_accept, signed_request_check
+from organizations.services import nonce_check, nonce_use, signed_request_check
 from organizations.signing import signing_payload
 from partners.errors import PartnerInactive
 from partners.models import Connection, Currency, NetworkClient, Partner, PartnerConfig
@@ -135,17 +135,22 @@ def _request_create(
         return _original(existing, request_hash)
 
 
-@retry_on_conflict
-def _request_create_once(**request) -> Allocation:
-    """One attempt. On PostgreSQL, outside a caller's transaction, no transaction of its own: what it writes is one
-    statement (`_record`), atomic by itself, so BEGIN and COMMIT would be two more round trips for nothing. Inside a
-    caller's transaction, a savepoint, so that a failed insert (a concurrent retry's clientExternalId) leaves the
-    caller's transaction usable. On SQLite the Python posting writes several rows: one transaction."""
+def _atomic_unless_one_statement(body, **request):
+    """`body(**request)` in a transaction of its own, but on PostgreSQL outside a caller's transaction: there what a
+    money operation writes is one statement (`allocation_record`, `allocation_complete`), atomic by itself, so BEGIN
+    and COMMIT would be two more round trips for nothing. Inside a caller's transaction, a savepoint, so that a
+    failed statement (a concurrent retry's clientExternalId) leaves the caller's transaction usable. On SQLite the
+    Python posting writes several rows: one transaction."""
     connection = transaction.get_connection()
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return _request_create_body(**request)
+        return body(**request)
     with transaction.atomic():
-        return _request_create_body(**request)
+        return body(**request)
+
+
+@retry_on_conflict
+def _request_create_once(**request) -> Allocation:
+    return _atomic_unless_one_statement(_request_create_body, **request)
 
 
 def _request_create_body(
@@ -323,11 +328,7 @@ def _request_context(
     partner.config = config
     client_connection.partner = partner
     currency.supported = supported
-    keys = []
-    if key_columns[0] is not None:  # the key's id: NULL when the enterprise has no active key
-        start = len(rows[0]) - len(key_columns)
-        keys = [next(instances(row[start:], connection, *_KEY)) for row in rows]
-    return client_connection, currency, keys
+    return client_connection, currency, _keys(rows, key_columns, connection)
 
 
 def _refusal(*, type_: str, connection: Connection, currency: Currency) -> DomainError | None:
@@ -399,66 +400,160 @@ def deallocation_partner_update(
 
 
 @retry_on_conflict
-@transaction.atomic
-def _partner_update(
+def _partner_update(**request) -> Allocation:
+    return _atomic_unless_one_statement(_partner_update_body, **request)
+
+
+def _partner_update_body(
     *, type_: str, enterprise: Organization, fields: PartnerUpdateFields, payload: str, signature: str
 ) -> Allocation:
-    """A reserved one is cleared or released exactly once: the row is locked, so concurrent updates queue. Repeating
-    the final status it already has answers the same once the request is checked as any update is (nothing moves,
-    no nonce spent: a retry repeats its nonce); asking for the other final status, or updating one that never waited
-    for the partner (cleared or released at once), raises AllocationAlreadyFinal (409). A request whose amount,
-    client or connection differ from the record: AllocationMismatch (422)."""
+    """A reserved one is cleared or released exactly once (`_complete` locks the row and finds it still reserved).
+    Repeating the final status it already has answers the same once the request is checked as any update is
+    (nothing moves, no nonce spent: a retry repeats its nonce); asking for the other final status, or updating one
+    that never waited for the partner (cleared or released at once), raises AllocationAlreadyFinal (409). A request
+    whose amount, client or connection differ from the record: AllocationMismatch (422)."""
     status = fields.status
     if status == AllocationStatus.RELEASED and not fields.reject_reason:
         raise ValidationFailed.single("reject_reason", "A release needs a reason.", "required")
-    allocation = (
-        Allocation.objects.select_for_update(of=("self",))
-        .select_related("currency", "connection")
-        .filter(pk=fields.allocation_id, type=type_, partner__enterprise=enterprise)
-        .first()
-    )
-    if allocation is None:
-        raise AllocationNotFound()
-    connection = allocation.connection
-    if (
-        allocation.currency.code != fields.currency
-        or int(allocation.quantity) != fields.quantity
-        or allocation.client_id != fields.client_id
-        or allocation.connection_id != fields.connection_id
-        or (connection.partners_client_id and connection.partners_client_id != fields.partners_client_id)
-        or (connection.partners_connection_id and connection.partners_connection_id != fields.partners_connection_id)
-    ):
-        raise AllocationMismatch()
-    if allocation.status != AllocationStatus.RESERVED:
-        # The same checks as any update (the nonce aside: a retry repeats it), then the answer of a final one.
-        signed_request_check(
-            organization=enterprise, payload=payload, signature=signature, signed_fields=fields.signed(type_)
-        )
-        if allocation.completion_id is None:
-            raise AllocationAlreadyFinal(
-                f"The {type_} was {allocation.status} at once: it never waited for the partner."
+    signed_fields = fields.signed(type_)
+    while True:
+        allocation, keys = _partner_context(type_=type_, enterprise=enterprise, allocation_id=fields.allocation_id)
+        connection = allocation.connection
+        if (
+            allocation.currency.code != fields.currency
+            or int(allocation.quantity) != fields.quantity
+            or allocation.client_id != fields.client_id
+            or allocation.connection_id != fields.connection_id
+            or (connection.partners_client_id and connection.partners_client_id != fields.partners_client_id)
+            or (
+                connection.partners_connection_id and connection.partners_connection_id != fields.partners_connection_id
             )
-        if allocation.status == status:
+        ):
+            raise AllocationMismatch()
+        # The same checks for every update (the nonce is spent only by one that completes: a retry repeats it).
+        signed_request_check(
+            organization=enterprise, payload=payload, signature=signature, signed_fields=signed_fields, keys=keys
+        )
+        if allocation.status != AllocationStatus.RESERVED:
+            if allocation.completion_id is None:
+                raise AllocationAlreadyFinal(
+                    f"The {type_} was {allocation.status} at once: it never waited for the partner."
+                )
+            if allocation.status == status:
+                return allocation
+            raise AllocationAlreadyFinal(f"The {type_} is already {allocation.status}.")
+        if _complete(allocation, fields, organization=enterprise):
             return allocation
-        raise AllocationAlreadyFinal(f"The {type_} is already {allocation.status}.")
-    signed_request_accept(
-        organization=enterprise,
-        payload=payload,
-        signature=signature,
-        nonce=fields.nonce,
-        signed_fields=fields.signed(type_),
-    )
+        # A concurrent update completed it first, nothing written here: read it again and answer as a final one.
+
+
+_ALLOCATION_COMPLETE_SQL = (
+    "SELECT outcome, refused_line, refused_balance FROM allocation_complete("
+    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::uuid[], %s::text[], %s::bigint[], %s::numeric[])"
+)
+
+
+def _complete(allocation: Allocation, fields: PartnerUpdateFields, *, organization: Organization) -> bool:
+    """Clears or releases the reserved `allocation` as `fields` ask: the nonce spent (NonceReused), the completing
+    posting, the allocation's status, reason, partner reference and completion, all or nothing. False, nothing
+    written, when it is no longer reserved (a concurrent update won). On PostgreSQL one prepared call of the
+    `allocation_complete` function (allocations/migrations/0007), which locks the row."""
+    status = fields.status
     cleared = status == AllocationStatus.CLEARED
-    allocation.completion = ledger_post(
-        kind=TransactionKind.CLEARING if cleared else TransactionKind.RELEASE,
-        lines=_completion_lines(allocation, status),
-        memo=f"{type_} {allocation.id} {status} by the partner",
-    )
-    allocation.status = status
-    allocation.reason = "" if cleared else fields.reject_reason
-    allocation.reason_code = "" if cleared else "ReleasedByPartner"
+    kind = TransactionKind.CLEARING if cleared else TransactionKind.RELEASE
+    lines = checked_lines(_completion_lines(allocation, status))
+    memo = f"{allocation.type} {allocation.id} {status} by the partner"
+    reason, reason_code = ("", "") if cleared else (fields.reject_reason, "ReleasedByPartner")
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":  # one writer at a time: still reserved, as just read
+        nonce_use(organization=organization, nonce=fields.nonce)
+        allocation.completion = ledger_post(kind=kind, lines=lines, memo=memo)
+        allocation.status, allocation.reason, allocation.reason_code = status, reason, reason_code
+        allocation.partner_external_id = fields.partners_allocation_id
+        allocation.save(
+            update_fields=["completion", "status", "reason", "reason_code", "partner_external_id", "updated_at"]
+        )
+        return True
+
+    nonce_check(fields.nonce)
+    posting = LedgerTransaction(id=uuid.uuid4(), kind=kind, memo=memo, created_at=timezone.now())
+    params = [
+        allocation.pk,
+        organization.pk,
+        fields.nonce,
+        posting.created_at,
+        status,
+        reason,
+        reason_code,
+        fields.partners_allocation_id,
+        posting.id,
+        kind,
+        memo,
+        *posting_lines_params(lines),
+    ]
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(_ALLOCATION_COMPLETE_SQL, params)
+        outcome, refused_line, refused_balance = cursor.fetchone()
+    if outcome == "NotReserved":
+        return False
+    if outcome == "NonceReused":
+        raise NonceReused()
+    if outcome != "completed":
+        raise posting_refusal(lines, refused_line, refused_balance)
+    allocation.completion = stored(posting, connection)
+    allocation.status, allocation.reason, allocation.reason_code = status, reason, reason_code
     allocation.partner_external_id = fields.partners_allocation_id
-    allocation.save(
-        update_fields=["completion", "status", "reason", "reason_code", "partner_external_id", "updated_at"]
+    allocation.updated_at = posting.created_at
+    return True
+
+
+_PARTNER_CONTEXT = (
+    (Allocation, frozenset()),
+    (Currency, frozenset()),
+    (Connection, _CONNECTION_UNREAD),
+)
+
+
+@functools.cache
+def _partner_context_sql() -> str:
+    return (
+        f"SELECT {columns(Allocation, 'a')}, {columns(Currency, 'cur')}, "  # noqa: S608 - names from the models
+        f"{columns(Connection, 'c', _CONNECTION_UNREAD)}, {columns(SigningKey, 'k')} "
+        f"FROM {Allocation._meta.db_table} a "
+        f"JOIN {Partner._meta.db_table} p ON p.id = a.partner_id "
+        f"JOIN {Currency._meta.db_table} cur ON cur.id = a.currency_id "
+        f"JOIN {Connection._meta.db_table} c ON c.id = a.connection_id "
+        f"LEFT JOIN {SigningKey._meta.db_table} k ON k.organization_id = p.enterprise_id AND k.active "
+        "WHERE a.id = %s AND a.type = %s AND p.enterprise_id = %s "
+        "ORDER BY k.created_at, k.id"
     )
-    return allocation
+
+
+def _partner_context(
+    *, type_: str, enterprise: Organization, allocation_id: uuid.UUID
+) -> tuple[Allocation, list[SigningKey]]:
+    """The allocation of `type_` made to the enterprise as a partner (AllocationNotFound), with its currency and
+    connection, and the enterprise's active signing keys: one prepared statement, a row per key."""
+    connection = transaction.get_connection()
+    params = [
+        Allocation._meta.pk.get_db_prep_value(allocation_id, connection),
+        type_,
+        Organization._meta.pk.get_db_prep_value(enterprise.pk, connection),
+    ]
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(_partner_context_sql(), params)
+        rows = cursor.fetchall()
+    if not rows:
+        raise AllocationNotFound()
+    allocation, currency, client_connection, *key_columns = instances(rows[0], connection, *_PARTNER_CONTEXT)
+    allocation.currency, allocation.connection = currency, client_connection
+    return allocation, _keys(rows, key_columns, connection)
+
+
+def _keys(rows: list, key_columns: list, connection) -> list[SigningKey]:
+    """The signing keys of a context's rows (their last columns, `key_columns` of the first row): none when the
+    first row's key id is NULL (no active key: the LEFT JOIN found none)."""
+    if key_columns[0] is None:
+        return []
+    start = len(rows[0]) - len(key_columns)
+    return [next(instances(row[start:], connection, *_KEY)) for row in rows]

@@ -124,6 +124,25 @@ def test_mixed_allocations_and_deallocations_on_one_connection(connection, signi
     assert_ledger_consistent()
 
 
+def partner_update_kwargs(allocation, partner_key, status, enterprise) -> dict:
+    """`allocation_partner_update`'s keyword arguments: the partner clears or releases `allocation`, signed."""
+    body = partner_update(allocation, partner_key, status=status, reason="no" if status == "released" else None)
+    fields = PartnerUpdateFields(
+        allocation_id=allocation.pk,
+        currency="tbtc",
+        quantity=int(allocation.quantity),
+        client_id=allocation.client_id,
+        connection_id=allocation.connection_id,
+        partners_client_id=body["partnersClientId"],
+        partners_connection_id=body["partnersConnectionId"],
+        partners_allocation_id=body["partnersAllocationId"],
+        status=status,
+        reject_reason=body.get("rejectReason", ""),
+        nonce=body["nonce"],
+    )
+    return {"enterprise": enterprise, "fields": fields, "payload": body["payload"], "signature": body["signature"]}
+
+
 def test_a_partner_confirms_and_releases_while_the_client_deallocates(connection, signing_key, partner_key, tbtc):
     config = connection.partner.config
     config.async_allocations_enabled = True
@@ -133,24 +152,8 @@ def test_a_partner_confirms_and_releases_while_the_client_deallocates(connection
     assert balances(connection, tbtc) == {"available": 40, "held": 0, "reserved": 60}
 
     def update(allocation, status):
-        body = partner_update(allocation, partner_key, status=status, reason="no" if status == "released" else None)
-        fields = PartnerUpdateFields(
-            allocation_id=allocation.pk,
-            currency="tbtc",
-            quantity=1,
-            client_id=allocation.client_id,
-            connection_id=allocation.connection_id,
-            partners_client_id=body["partnersClientId"],
-            partners_connection_id=body["partnersConnectionId"],
-            partners_allocation_id=body["partnersAllocationId"],
-            status=status,
-            reject_reason=body.get("rejectReason", ""),
-            nonce=body["nonce"],
-        )
-        enterprise = connection.partner.enterprise
-        return lambda: services.allocation_partner_update(
-            enterprise=enterprise, fields=fields, payload=body["payload"], signature=body["signature"]
-        )
+        kwargs = partner_update_kwargs(allocation, partner_key, status, connection.partner.enterprise)
+        return lambda: services.allocation_partner_update(**kwargs)
 
     calls = []
     for i, allocation in enumerate(reserved):
@@ -320,3 +323,34 @@ def test_an_allocation_costs_two_statements(connection, signing_key, tbtc):
     assert allocation.status == "cleared"
     assert len(statements.captured_queries) == 2, [q["sql"][:80] for q in statements.captured_queries]
     assert not [q for q in statements.captured_queries if "SAVEPOINT" in q["sql"]]
+
+
+def test_a_partner_update_costs_two_statements(connection, signing_key, partner_key, tbtc):
+    """The partner's clearing, counted as the allocation is: the allocation with its currency, connection and the
+    partner's signing keys (one statement), then the `allocation_complete` function (row locked, nonce, posting,
+    the allocation's new status). The same update again reads, answers the same and writes nothing."""
+    config = connection.partner.config
+    config.async_allocations_enabled = True
+    config.save()
+    fund(connection.client, tbtc, 10)
+    reserved = services.allocation_create(**request_kwargs(connection, signing_key, quantity="3"))
+    update = partner_update_kwargs(reserved, partner_key, "cleared", connection.partner.enterprise)
+
+    with CaptureQueriesContext(db_connection) as statements:
+        cleared = services.allocation_partner_update(**update)
+    assert len(statements.captured_queries) == 2, [q["sql"][:80] for q in statements.captured_queries]
+    assert cleared.status == "cleared" and cleared.partner_external_id == f"p-{reserved.pk}"
+    stored = Allocation.objects.get(pk=reserved.pk)
+    assert (stored.status, stored.completion_id, stored.updated_at) == (
+        "cleared",
+        cleared.completion_id,
+        cleared.updated_at,
+    )
+    assert balances(connection, tbtc) == {"available": 7, "held": 3, "reserved": 0}
+
+    with CaptureQueriesContext(db_connection) as statements:
+        again = services.allocation_partner_update(**update)
+    assert again.status == "cleared" and len(statements.captured_queries) == 1
+    assert UsedNonce.objects.filter(organization=connection.partner.enterprise).count() == 1
+    assert LedgerTransaction.objects.filter(kind="clearing").count() == 1
+    assert_ledger_consistent()
