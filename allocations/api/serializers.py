@@ -57,12 +57,15 @@ class QueryDateTimeField(QueryValueMixin, serializers.DateTimeField):
     pass
 
 
-class AmountInput(serializers.Serializer):
+class AmountInput(SharedFieldsSerializer):
     currency = StrictCharField(max_length=32)
     quantity = PositiveAmountStringField()
 
 
-class AllocationSigningInput(serializers.Serializer):
+class AllocationSigningInput(SharedFieldsSerializer):
+    """Fields built once (config.api.serializers): its fields validate from the data alone (the context is read by
+    this serializer's own `to_internal_value`, on the instance)."""
+
     amount = AmountInput()
     clientExternalId = DisplayTextField(source="client_external_id", max_length=255, trim_whitespace=False)
     nonce = StrictCharField(max_length=255, trim_whitespace=False)

@@ -5,9 +5,12 @@ from its arguments, nested serializers included. For an answer built on every re
 the rest of the rendering (the allocation reads and creates, profiled). `SharedFieldsSerializer` builds the bound
 fields once per class, on a prototype instance, and every instance renders with them.
 
-Only for serializers whose rendering reads nothing but the instance: a field bound to the prototype sees the
-prototype's (empty) context, so a serializer or field that reads `self.context`, the request or `partial` must not
-use it. Rendering reads the fields and never changes them, so the threads of a worker may share them.
+Only for serializers whose fields render from the instance alone, or validate from the data alone: a field bound
+to the prototype sees the prototype's (empty) context and its `partial` (False), so a field that reads the context,
+the request or `partial`, a validator that needs the serializer's instance (DRF's unique validators), or code that
+changes `self.fields` per instance rules it out. The serializer's own methods run on the real instance and may read
+its context. Rendering and validation read the fields and never change them (errors and validated data are kept on
+the serializer, not its fields), so the threads of a worker may share them.
 """
 
 from rest_framework import serializers

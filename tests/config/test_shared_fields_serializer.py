@@ -81,3 +81,26 @@ def test_threads_rendering_at_once_each_get_their_own_instance():
     for t in threads:
         t.join()
     assert all(results[n] == PlainOutput(instances[n]).data for n in range(200))
+
+
+class Input(SharedFieldsSerializer):
+    amount = Inner(source="*", required=False)
+    name = serializers.CharField(max_length=5)
+    count = serializers.IntegerField(min_value=1)
+
+    def to_internal_value(self, data):
+        return {**super().to_internal_value(data), "seen": self.context["seen"]}
+
+
+class PlainInput(serializers.Serializer):
+    name = serializers.CharField(max_length=5)
+    count = serializers.IntegerField(min_value=1)
+
+
+def test_an_input_validates_and_refuses_as_the_plain_serializer_does():
+    for data in ({"name": "abc", "count": 2}, {"name": "abcdef", "count": 0}, {"count": "x"}, {}, []):
+        shared, plain = Input(data=data, context={"seen": 1}), PlainInput(data=data)
+        assert shared.is_valid() == plain.is_valid()
+        assert shared.errors == plain.errors
+        if plain.is_valid():
+            assert shared.validated_data == {**plain.validated_data, "seen": 1}  # its own context, not the prototype's
