@@ -63,9 +63,8 @@ class AmountInput(SharedFieldsSerializer):
 
 
 class AllocationSigningInput(SharedFieldsSerializer):
-    """Fields built once (config.api.serializers): its fields validate from the data alone (the context is read by
-    this serializer's own `to_internal_value`, on the instance)."""
-
+    # Fields built once (config.api.serializers): they validate from the data alone (the context is read by this
+    # serializer's own `to_internal_value`, on the instance). A comment, not a docstring: the schema shows docstrings.
     amount = AmountInput()
     clientExternalId = DisplayTextField(source="client_external_id", max_length=255, trim_whitespace=False)
     nonce = StrictCharField(max_length=255, trim_whitespace=False)
@@ -165,9 +164,9 @@ class AmountOutput(SharedFieldsSerializer):
 
 
 class AllocationOutput(SharedFieldsSerializer):
-    """An allocation or deallocation as the reads show it (the reference's `V1AllocationGetOutput`); its fields are
-    built once (config.api.serializers): it renders from the instance alone."""
+    """An allocation or deallocation as the reads show it (the reference's `V1AllocationGetOutput`)."""
 
+    # Fields built once (config.api.serializers): it renders from the instance alone.
     id = serializers.UUIDField()
     amount = AmountOutput(source="*")
     connectionId = serializers.UUIDField(source="connection_id")
