@@ -1,4 +1,4 @@
-"""Output serializers whose fields are built once per class.
+"""Serializers whose fields are built once per class.
 
 DRF deep-copies a serializer's declared fields for every instance (`Serializer.fields`): each field re-instantiated
 from its arguments, nested serializers included. For an answer built on every request that copying cost more than
