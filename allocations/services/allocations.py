@@ -463,13 +463,14 @@ def _complete(allocation: Allocation, fields: PartnerUpdateFields, *, organizati
     kind = TransactionKind.CLEARING if cleared else TransactionKind.RELEASE
     lines = checked_lines(_completion_lines(allocation, status))
     memo = f"{allocation.type} {allocation.id} {status} by the partner"
-    reason, reason_code = ("", "") if cleared else (fields.reject_reason, "ReleasedByPartner")
+    # The new state, on the instance only until written (a caller that gets False or an error reads it again).
+    allocation.status = status
+    allocation.reason, allocation.reason_code = ("", "") if cleared else (fields.reject_reason, "ReleasedByPartner")
+    allocation.partner_external_id = fields.partners_allocation_id
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":  # one writer at a time: still reserved, as just read
         nonce_use(organization=organization, nonce=fields.nonce)
         allocation.completion = ledger_post(kind=kind, lines=lines, memo=memo)
-        allocation.status, allocation.reason, allocation.reason_code = status, reason, reason_code
-        allocation.partner_external_id = fields.partners_allocation_id
         allocation.save(
             update_fields=["completion", "status", "reason", "reason_code", "partner_external_id", "updated_at"]
         )
@@ -483,9 +484,9 @@ def _complete(allocation: Allocation, fields: PartnerUpdateFields, *, organizati
         fields.nonce,
         posting.created_at,
         status,
-        reason,
-        reason_code,
-        fields.partners_allocation_id,
+        allocation.reason,
+        allocation.reason_code,
+        allocation.partner_external_id,
         posting.id,
         kind,
         memo,
@@ -501,8 +502,6 @@ def _complete(allocation: Allocation, fields: PartnerUpdateFields, *, organizati
     if outcome != "completed":
         raise posting_refusal(lines, refused_line, refused_balance)
     allocation.completion = stored(posting, connection)
-    allocation.status, allocation.reason, allocation.reason_code = status, reason, reason_code
-    allocation.partner_external_id = fields.partners_allocation_id
     allocation.updated_at = posting.created_at
     return True
 
