@@ -28,14 +28,10 @@ def healthz(request):
 
 def _database_status() -> str:
     try:
-        # A persistent connection reused by this request gets Django's health check (CONN_HEALTH_CHECKS: a SELECT 1
-        # that reconnects when it fails) before its first query. When that check has just passed, it is the probe:
-        # a second SELECT 1 would only double the round trips. Otherwise (a new connection, or checks off) ask.
-        connection.close_if_health_check_failed()
-        checked = connection.health_check_enabled and connection.health_check_done and connection.connection
-        if not checked:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
+        # The cursor first gets Django's health check of a reused connection (CONN_HEALTH_CHECKS), which replaces one
+        # the server closed; config.postgresql makes that check without a round trip, so this SELECT 1 is the probe.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
     except Exception:
         logger.exception("Health check: database unavailable")
         return "unavailable"

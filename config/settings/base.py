@@ -85,6 +85,9 @@ TEMPLATES = [
 # --- Database: a SQLite file by default (the embedded mode), PostgreSQL via DATABASE_URL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that asks the operating system, not the server (config.postgresql).
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 # What sits between the application and PostgreSQL: `none` (a direct connection) or `pgbouncer` in transaction
 # pooling mode (README "Scaling out: PgBouncer"), where consecutive transactions of one connection may run on
