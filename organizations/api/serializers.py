@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from config.api.fields import BlankAsNullEmailField, NameField, StrictCharField, StrictIntegerField
+from config.api.serializers import SharedFieldsSerializer
 from organizations.models import (
     API_CLIENT_MAX_RATE_LIMIT_PER_MINUTE,
     ApiClient,
@@ -37,7 +38,7 @@ class TokenOutput(serializers.Serializer):
 # the same): a ModelSerializer re-derives its fields from the model on every instance, i.e. on every response.
 
 
-class OrganizationOutput(serializers.Serializer):
+class OrganizationOutput(SharedFieldsSerializer):  # rendered on every GET /api/v1/organization
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(read_only=True)
     parent_id = serializers.UUIDField(allow_null=True)
