@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django_ratelimit.core import get_usage
 from django_redis.cache import RedisCache
+from redis.commands.core import Script
 from rest_framework.throttling import BaseThrottle
 
 WINDOW_SECONDS = 60
@@ -92,6 +93,18 @@ for i, key in ipairs(KEYS) do
 end
 return counts
 """
+_scripts: dict[str, Script] = {}
+
+
+def _run_script(client, text: str, keys: list, args: list):
+    """The script by its SHA1 (EVALSHA): Redis runs the copy it compiled, and the text crosses the network only when
+    the server does not know it yet (a new or restarted server; redis-py's Script loads it then and retries)."""
+    script = _scripts.get(text)
+    if script is None:
+        script = _scripts[text] = client.register_script(text)  # a race makes two, the same
+    return script(keys=keys, args=args, client=client)
+
+
 # Where count_windows leaves the answers on the request, by (group, key), for window_usage to pick up.
 _COUNTED_ATTR = "_rate_limit_windows"
 
@@ -121,7 +134,7 @@ def count_windows(request, throttles) -> None:
     args = [WINDOW_SECONDS + 5]
     for throttle, limit, _key in windows:
         args += [limit, int(throttle.counts_refused_requests)]
-    counts = cache.client.get_client(write=True).eval(_INCREMENT_ALL, len(keys), *keys, *args)
+    counts = _run_script(cache.client.get_client(write=True), _INCREMENT_ALL, keys, args)
     answers = {}
     for (throttle, limit, key), end, count in zip(windows, ends, counts, strict=True):
         if count:  # 0: not counted, because an earlier limit refused; its throttle will not be asked for a count
@@ -159,5 +172,5 @@ def window_usage(request, *, group: str, key: str, limit: int) -> dict | None:
     window = _window_end(key, now)
     cache = caches["default"]
     client = cache.client.get_client(write=True)
-    count = client.eval(_INCREMENT, 1, cache.make_key(f"rl:{group}:{key}:{window}"), WINDOW_SECONDS + 5)
+    count = _run_script(client, _INCREMENT, [cache.make_key(f"rl:{group}:{key}:{window}")], [WINDOW_SECONDS + 5])
     return _usage(count, limit, window, now)

@@ -91,3 +91,15 @@ def test_counters_live_in_redis_when_configured(api, organization, settings):
     assert [api.get(URL, **headers).status_code for _ in range(3)] == [200, 200, 429]
     keys = redis.Redis.from_url(settings.REDIS_URL).keys("*rl:*")
     assert keys, "rate-limit counters should be stored in Redis"
+
+
+@pytest.mark.redis
+def test_counting_goes_on_after_redis_forgets_its_scripts(api, organization, settings):
+    """The counting script runs by its SHA1 (EVALSHA); a restarted Redis knows no scripts, and is taught it again."""
+    settings.API_RATE_LIMIT_PER_MINUTE = 3
+    headers = client_headers(organization)
+    assert api.get(URL, **headers).status_code == 200
+
+    redis.Redis.from_url(settings.REDIS_URL).script_flush()  # what a restart leaves: no cached scripts
+
+    assert [api.get(URL, **headers).status_code for _ in range(3)] == [200, 200, 429]
