@@ -232,8 +232,14 @@ class Allocation(models.Model):
     payload = models.TextField()  # no secret in it: stored plain
     signature = models.CharField(max_length=1000)
     request_hash = models.CharField(max_length=64)
-    posting = models.ForeignKey(LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    completion = models.ForeignKey(LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Not indexed: nothing looks an allocation up by its postings, and a ledger transaction is never deleted (its
+    # trigger refuses), so no foreign-key check needs them either; each index would only cost every insert.
+    posting = models.ForeignKey(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    completion = models.ForeignKey(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
