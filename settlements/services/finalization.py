@@ -97,12 +97,16 @@ def settlement_complete(settlement: Settlement, transfers: list[SettlementTransf
         settlement.posting = ledger_post(
             kind=TransactionKind.SETTLEMENT, lines=posted, memo=f"settlement {settlement.external_id} ({settlement.pk})"
         )
+    outcomes: dict[tuple[str, str], list[uuid.UUID]] = defaultdict(list)
     for t in transfers:
         if t.status == TransferStatus.PENDING:
             t.status = TransferStatus.COMPLETED
         t.updated_at = now
-    if transfers:
-        SettlementTransfer.objects.bulk_update(transfers, ["status", "reason", "updated_at"])
+        outcomes[(t.status, t.reason)].append(t.pk)
+    # One UPDATE per outcome (usually one: all completed), not bulk_update's CASE over every transfer and field,
+    # whose expressions took Django more CPU than the rest of the finalization (profiled).
+    for (status, reason), pks in outcomes.items():
+        SettlementTransfer.objects.filter(pk__in=pks).update(status=status, reason=reason, updated_at=now)
     failed = [t for t in transfers if t.status == TransferStatus.FAILED]
     if transfers and len(failed) == len(transfers):
         settlement.status, settlement.reason = SettlementStatus.FAILED, failed[0].reason
