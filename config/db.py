@@ -177,7 +177,6 @@ def prepared_cursor(connection):
 
 
 @cache
-@cache  # read for every instance a hot path builds
 def attnames(model: type[models.Model], exclude: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The attnames of `model`'s concrete fields, in field order, but the fields named in `exclude`."""
     return tuple(f.attname for f in model._meta.concrete_fields if f.name not in exclude)
