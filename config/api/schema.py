@@ -51,6 +51,7 @@ _DESCRIPTIONS = {
     401: "Not authenticated (missing, wrong, expired or revoked credentials)",
     403: "Permission denied",
     404: "Not found",
+    406: "Not acceptable (the Accept header allows no JSON answer)",
     409: "Conflict",
     413: "Request body too large",
     422: "Validation error",
@@ -101,7 +102,8 @@ class DialectAutoSchema(AutoSchema):
     def _standard_error_statuses(self, dialect) -> list[int]:
         """Malformed input, and the failures any operation of the view can meet."""
         view, rule = self.view, getattr(self.view, "permission_rule", None)
-        statuses = [dialect.validation_status, 401, 429, 500]
+        # 406: every operation answers JSON only, so an Accept header that rules JSON out is refused before anything.
+        statuses = [dialect.validation_status, 401, 406, 429, 500]
         addresses_organization = type(view).resolve_context is not ApiViewMixin.resolve_context
         if rule is not None and (rule.codes() or addresses_organization):
             statuses.append(403)  # a permission code, or an organization the caller may not address

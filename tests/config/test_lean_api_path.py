@@ -169,3 +169,18 @@ def test_the_browsable_api_is_for_development_only(module, debug, renderers):
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == renderers
+
+
+def test_every_operation_documents_the_406_it_can_answer(client):
+    """Found by the schemathesis run: an Accept header that rules JSON out is refused with 406 on any operation (DRF
+    negotiates the answer's type before anything else), so the schema lists it with the dialect's error body."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operations = [
+        (path, method, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+    assert operations
+    assert [(path, method) for path, method, op in operations if "406" not in op["responses"]] == []
